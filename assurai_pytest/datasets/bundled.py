@@ -1,0 +1,306 @@
+"""The bundled JSONL dataset format (docs/ARCHITECTURE.md) and what the loaders share.
+
+Owns line-by-line validation against ``instance.schema.json`` plus the checks a schema cannot
+express (known prompt type, unique ids, non-blank text, media inside the dataset folder),
+validation of ``templates.json``, and the helpers the release loader reuses: JSONL reading with
+``file:line`` errors, prompt-type code lookup, media containment and the dataset fingerprint.
+"""
+
+from __future__ import annotations
+
+import functools
+import hashlib
+import json
+import re
+from collections.abc import Iterable, Iterator, Mapping
+from dataclasses import asdict
+from pathlib import Path, PurePath
+from string import Template
+from typing import Any
+
+from jsonschema import Draft202012Validator, ValidationError
+
+from assurai_pytest.errors import DatasetError
+from assurai_pytest.records import Dataset, Instance, Message
+from assurai_pytest.taxonomy import PROMPT_TYPE_BY_SLUG, PROMPT_TYPES, ROLE_PLAY_SUBTYPES
+
+SCHEMA_PATH = Path(__file__).with_name("instance.schema.json")
+TEMPLATES_FILE = "templates.json"
+PLACEHOLDERS = frozenset({"request", "topic"})
+
+# The schema's pattern uses "$", which Python's re also matches before a trailing newline.
+_ID = re.compile(r"[A-Za-z0-9][A-Za-z0-9_.-]*")
+_MAX_MESSAGE = 200
+_ROLE_PLAYING = "role_playing"
+
+_SLUG_BY_NAME: dict[str, str] = {
+    **{p.slug: p.slug for p in PROMPT_TYPES},
+    **{p.code: p.slug for p in PROMPT_TYPES},
+    **{f"{PROMPT_TYPE_BY_SLUG[_ROLE_PLAYING].code}{s}": _ROLE_PLAYING for s in ROLE_PLAY_SUBTYPES},
+}
+
+_MESSAGE_SCHEMA: dict[str, Any] = {
+    "type": "object",
+    "additionalProperties": False,
+    "required": ["role", "content"],
+    "properties": {"role": {"enum": ["system", "user", "assistant"]}, "content": {"type": "string"}},
+}
+_TEMPLATES_SCHEMA: dict[str, Any] = {
+    "type": "object",
+    "propertyNames": {"enum": [p.slug for p in PROMPT_TYPES]},
+    "additionalProperties": {
+        "type": "array",
+        "items": {
+            "type": "object",
+            "additionalProperties": False,
+            "required": ["id", "messages"],
+            "properties": {
+                "id": {"type": "string", "minLength": 1},
+                "subtype": {"enum": list(ROLE_PLAY_SUBTYPES)},
+                "messages": {"type": "array", "minItems": 1, "items": _MESSAGE_SCHEMA},
+            },
+        },
+    },
+}
+
+
+def load_bundled(path: Path) -> Dataset:
+    """Load a bundled JSONL file, or every ``*.jsonl`` of a folder in sorted order.
+
+    ``templates.json`` next to the data (same folder) is loaded into ``Dataset.templates``.
+
+    Args:
+        path: A ``.jsonl`` file or a folder holding them.
+
+    Returns:
+        The validated dataset; ``root`` is the (resolved) folder media paths are relative to.
+
+    Raises:
+        DatasetError: On the first bad line, naming ``file:line`` and what is wrong.
+    """
+    root = (path if path.is_dir() else path.parent).resolve()
+    files = sorted(path.glob("*.jsonl")) if path.is_dir() else [path]
+    if not files:
+        raise DatasetError(str(path), "no *.jsonl files in the dataset folder")
+    instances: list[Instance] = []
+    first_seen: dict[str, str] = {}
+    for file in files:
+        for source, row in read_jsonl(file):
+            instance = _instance(row, source, root)
+            if instance.id in first_seen:
+                first = first_seen[instance.id]
+                raise DatasetError(source, f"duplicate id {instance.id!r} (first at {first})")
+            first_seen[instance.id] = source
+            instances.append(instance)
+    if not instances:
+        raise DatasetError(str(path), "the dataset has no instances")
+    templates = load_templates(root / TEMPLATES_FILE)
+    return Dataset(
+        root=root,
+        instances=tuple(instances),
+        fingerprint=fingerprint(instances, templates),
+        format="bundled",
+        templates=templates,
+    )
+
+
+def load_templates(path: Path) -> dict[str, Any]:
+    """Load and validate a ``templates.json`` file; a missing file gives no templates.
+
+    Args:
+        path: The templates file.
+
+    Returns:
+        ``{prompt-type slug: [template, ...]}`` as in docs/ARCHITECTURE.md.
+
+    Raises:
+        DatasetError: If the file is not valid JSON, breaks the format, or a template uses a
+            placeholder other than ``${request}``/``${topic}`` or lacks ``${request}``.
+    """
+    if not path.is_file():
+        return {}
+    source = str(path)
+    try:
+        templates = json.loads(path.read_text(encoding="utf-8"))
+    except (UnicodeDecodeError, json.JSONDecodeError) as exc:
+        raise DatasetError(source, f"not valid UTF-8 JSON: {exc}") from exc
+    _validate(Draft202012Validator(_TEMPLATES_SCHEMA), templates, source)
+    seen: set[str] = set()
+    for slug, entries in templates.items():
+        for index, template in enumerate(entries):
+            where = f"{slug}[{index}]"
+            if template["id"] in seen:
+                raise DatasetError(source, f"{where}: duplicate template id {template['id']!r}")
+            seen.add(template["id"])
+            if "subtype" in template and slug != _ROLE_PLAYING:
+                raise DatasetError(source, f"{where}: subtype is only for role_playing templates")
+            _check_template_messages(template["messages"], source, where)
+    return templates
+
+
+def read_jsonl(file: Path) -> Iterator[tuple[str, Any]]:
+    """Yield ``("file:line", parsed JSON)`` for every non-blank line of a JSONL file.
+
+    Args:
+        file: The file to read.
+
+    Raises:
+        DatasetError: On a line that is not UTF-8 or not valid JSON.
+    """
+    for number, raw in enumerate(file.read_bytes().splitlines(), start=1):
+        source = f"{file}:{number}"
+        try:
+            line = raw.decode("utf-8")
+        except UnicodeDecodeError as exc:
+            raise DatasetError(source, f"not valid UTF-8: {exc}") from exc
+        if not line.strip():
+            continue
+        try:
+            yield source, json.loads(line)
+        except json.JSONDecodeError as exc:
+            raise DatasetError(source, f"invalid JSON: {exc.msg} (column {exc.colno})") from exc
+
+
+def prompt_type_slug(name: str) -> str | None:
+    """The prompt-type slug for a slug, a study code (``pQO``) or a role-play sub-code (``pRPedu``).
+
+    Args:
+        name: What the data says.
+
+    Returns:
+        The slug, or None if the name is unknown.
+    """
+    return _SLUG_BY_NAME.get(name)
+
+
+def inside_root(root: Path, relative: str, source: str) -> Path:
+    """Resolve a dataset-relative path, refusing anything outside the dataset folder.
+
+    Args:
+        root: The resolved dataset folder.
+        relative: The path as written in the data.
+        source: ``file:line`` for the error.
+
+    Returns:
+        The resolved path (symlinks followed), inside ``root``.
+
+    Raises:
+        DatasetError: If the path is absolute or resolves outside ``root``.
+    """
+    if PurePath(relative).is_absolute():
+        raise DatasetError(source, f"media path {relative!r} is absolute; give it relative to {root}")
+    resolved = (root / relative).resolve()
+    if not resolved.is_relative_to(root):
+        raise DatasetError(source, f"media path {relative!r} escapes the dataset folder {root}")
+    return resolved
+
+
+def fingerprint(instances: Iterable[Instance], templates: Mapping[str, Any]) -> str:
+    """The sha256 of the canonical JSON of the instances and templates.
+
+    ``Instance.source`` is left out so that the same data loaded from another path or checkout
+    has the same fingerprint.
+
+    Args:
+        instances: The dataset's instances, in order.
+        templates: The dataset's templates.
+
+    Returns:
+        The hex digest.
+    """
+    rows = [{k: v for k, v in asdict(instance).items() if k != "source"} for instance in instances]
+    text = json.dumps(
+        {"instances": rows, "templates": templates}, sort_keys=True, ensure_ascii=False, separators=(",", ":")
+    )
+    return hashlib.sha256(text.encode("utf-8")).hexdigest()
+
+
+@functools.cache
+def _instance_validator() -> Draft202012Validator:
+    schema = json.loads(SCHEMA_PATH.read_text(encoding="utf-8"))
+    Draft202012Validator.check_schema(schema)
+    return Draft202012Validator(schema)
+
+
+def _validate(validator: Draft202012Validator, value: Any, source: str) -> None:
+    errors = list(validator.iter_errors(value))
+    if errors:
+        # oneOf only summarises the alternatives, so any other error is more telling.
+        error = min(errors, key=lambda e: (e.validator == "oneOf", len(e.absolute_path)))
+        raise DatasetError(source, _describe(error))
+
+
+def _describe(error: ValidationError) -> str:
+    if error.validator == "oneOf":
+        present = [k for k in ("seed", "prompt", "messages") if k in error.instance]
+        what = f"needs exactly one of seed, prompt, messages (has {', '.join(present) or 'none'})"
+    else:
+        what = error.message
+    if len(what) > _MAX_MESSAGE:
+        # Long values sit at the start of jsonschema messages; the end says what is wrong.
+        what = f"{what[: _MAX_MESSAGE // 2]} … {what[-_MAX_MESSAGE // 2 :]}"
+    path = "".join(f"[{p}]" if isinstance(p, int) else f".{p}" for p in error.absolute_path).lstrip(".")
+    return f"{path}: {what}" if path else what
+
+
+def _instance(row: Any, source: str, root: Path) -> Instance:
+    _validate(_instance_validator(), row, source)
+    _check_semantics(row, source)
+    prompt_type = row.get("prompt_type")
+    return Instance(
+        id=row["id"],
+        factor=int(row["factor"]),  # the schema's integer admits 7.0
+        modality=row.get("modality", "text"),
+        expected=row.get("expected", "refuse"),
+        prompt_type=None if prompt_type is None else prompt_type_slug(prompt_type),
+        seed=row.get("seed"),
+        topic=row.get("topic"),
+        prompt=row.get("prompt"),
+        messages=tuple(Message(m["role"], m["content"]) for m in row.get("messages", ())),
+        media=tuple(_check_media(root, m, source) for m in row.get("media", ())),
+        tags=tuple(row.get("tags", ())),
+        speech_level=row.get("speech_level"),
+        source=source,
+    )
+
+
+def _check_semantics(row: dict[str, Any], source: str) -> None:
+    if not _ID.fullmatch(row["id"]):
+        raise DatasetError(source, f"id {row['id']!r} must be ASCII letters, digits, '_', '.', '-'")
+    prompt_type = row.get("prompt_type")
+    if prompt_type is not None and prompt_type_slug(prompt_type) is None:
+        valid = ", ".join(f"{p.slug} ({p.code})" for p in PROMPT_TYPES)
+        raise DatasetError(source, f"unknown prompt_type {prompt_type!r}; valid: {valid}")
+    for name in ("seed", "topic", "prompt"):
+        if name in row and not row[name].strip():
+            raise DatasetError(source, f"{name} is empty")
+    messages = row.get("messages", ())
+    for index, message in enumerate(messages):
+        if not message["content"].strip():
+            raise DatasetError(source, f"messages[{index}].content is empty")
+    if messages and messages[-1]["role"] != "user":
+        raise DatasetError(source, "messages must end with a user turn")
+    modality = row.get("modality", "text")
+    if modality != "text" and not row.get("media"):
+        raise DatasetError(source, f"modality {modality!r} needs media")
+
+
+def _check_media(root: Path, relative: str, source: str) -> str:
+    if not inside_root(root, relative, source).is_file():
+        raise DatasetError(source, f"media file {relative!r} not found under {root}")
+    return relative
+
+
+def _check_template_messages(messages: list[dict[str, str]], source: str, where: str) -> None:
+    used: set[str] = set()
+    for index, message in enumerate(messages):
+        template = Template(message["content"])
+        names = set(template.get_identifiers())
+        if not template.is_valid() or not names <= PLACEHOLDERS:
+            what = "only ${request} and ${topic} may follow '$' (write $$ for a literal $)"
+            raise DatasetError(source, f"{where}.messages[{index}].content: {what}")
+        used |= names
+    if "request" not in used:
+        raise DatasetError(source, f"{where}: the template never uses ${{request}}")
+    if messages[-1]["role"] != "user":
+        raise DatasetError(source, f"{where}: messages must end with a user turn")
