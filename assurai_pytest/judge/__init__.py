@@ -1,0 +1,62 @@
+"""Judges: ``make_judge`` turns the ``--assurai-judge`` spec into one judge or a panel.
+
+A spec is one judge or a comma-separated panel of them: ``rules`` (the offline rules judge),
+``kanana-safeguard:<model>``, ``qwen3guard:<model>``, ``llamaguard:<model>`` (guard adapters),
+or any other string, taken as the LiteLLM model of a rubric LLM judge.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from assurai_pytest.errors import UsageError
+
+from .base import Judge
+from .guards import GUARDS
+from .panel import PanelJudge
+from .parse import parse_grade
+from .rubric import RubricJudge
+from .rules import RulesJudge
+
+if TYPE_CHECKING:
+    from assurai_pytest.models.client import ModelClient
+
+__all__ = ["Judge", "PanelJudge", "RubricJudge", "RulesJudge", "make_judge", "parse_grade"]
+
+
+def _one(item: str, client: ModelClient | None, api_base: str | None) -> Judge:
+    if item.lower() == "rules":
+        return RulesJudge()
+    prefix, colon, model = item.partition(":")
+    guard = GUARDS.get(prefix.lower()) if colon else None
+    if guard is not None:
+        if not model.strip():
+            raise UsageError(f"judge {item!r}: a guard needs a model, e.g. {prefix}:hosted_vllm/<model>")
+        return guard(model.strip(), client, api_base)
+    return RubricJudge(item, client, api_base)
+
+
+def make_judge(spec: str, client: ModelClient | None, api_base: str | None = None) -> Judge:
+    """Build the judge (or panel) a ``--assurai-judge`` spec names.
+
+    Args:
+        spec: one judge or a comma-separated panel (see the module docstring).
+        client: the model client model-backed judges call through; None is accepted so that
+            a judge can be built just to read its ``prompt_version``.
+        api_base: the api_base of every model-backed judge in the spec.
+
+    Returns:
+        One judge, or a :class:`PanelJudge` for two or more.
+
+    Raises:
+        UsageError: an empty spec, an empty item, a guard without a model, or a judge named twice.
+    """
+    items = [item.strip() for item in spec.split(",")]
+    if not spec.strip() or not all(items):
+        raise UsageError(f"--assurai-judge: empty judge in {spec!r}")
+    judges = [_one(item, client, api_base) for item in items]
+    names = [judge.name for judge in judges]
+    duplicates = sorted({name for name in names if names.count(name) > 1})
+    if duplicates:
+        raise UsageError(f"--assurai-judge: {', '.join(duplicates)} named more than once")
+    return judges[0] if len(judges) == 1 else PanelJudge(judges)
