@@ -1,0 +1,179 @@
+"""The concurrent evaluator: model call → judge call for every selected case, off pytest's thread.
+
+pytest walks items one at a time; an 11,480-case run evaluated that way would take hours. The
+:class:`Evaluator` runs its own event loop in a background thread with a fixed pool of worker
+tasks (the concurrency bound) pulling cases in pytest's order, so results arrive roughly in the
+order items ask for them. An item asking for a case that has not started yet moves it to the
+front. Closing cancels everything not yet started.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import concurrent.futures
+import itertools
+import threading
+from collections.abc import Awaitable, Callable, Iterable, Sequence
+from dataclasses import dataclass
+
+from .errors import ProviderError
+from .records import Case, CaseResult
+
+Evaluate = Callable[[Case], Awaitable[CaseResult]]
+
+
+@dataclass(frozen=True)
+class Target:
+    """Where the model under test lives."""
+
+    model: str
+    api_base: str | None = None
+
+
+async def evaluate_case(case: Case, *, client: object, judge: object, target: Target) -> CaseResult:
+    """Call the model under test on one case and have the judge score the reply.
+
+    A provider outage or a judge reply that stayed unparsable gives an ``error`` result, never a
+    score; a modality the model does not take gives ``skipped``.
+    """
+    from .models.request import ModelRequest
+
+    base = {"case_id": case.id, "factor": case.factor, "prompt_type": case.prompt_type,
+            "modality": case.modality, "expected": case.expected, "messages": case.messages}
+    if not client.supports(target.model, case.modality):  # type: ignore[attr-defined]
+        return CaseResult(**base, status="skipped",
+                          error=f"model {target.model} does not take {case.modality} input")
+    request = ModelRequest(model=target.model, messages=case.messages, media=case.media,
+                           api_base=target.api_base,
+                           metadata=(("case_id", case.id), ("expected", case.expected)))
+    try:
+        reply = await client.complete(request)  # type: ignore[attr-defined]
+    except ProviderError as exc:
+        return CaseResult(**base, status="error", error=f"model under test: {exc}")
+    try:
+        verdict = await judge.judge(case, reply)  # type: ignore[attr-defined]
+    except ProviderError as exc:
+        return CaseResult(**base, status="error", error=f"judge: {exc}", response=reply.text,
+                          model_usage=reply.usage)
+    judged = verdict.score is not None
+    return CaseResult(**base, status="ok" if judged else "error", score=verdict.score, label=verdict.label,
+                      reason=verdict.reason, error=None if judged else f"judge: {verdict.reason}",
+                      response=reply.text, votes=verdict.votes, spread=verdict.spread,
+                      model_usage=reply.usage, judge_usage=verdict.usage)
+
+
+class Evaluator:
+    """Evaluates cases on a background event loop, ``workers`` at a time.
+
+    Args:
+        evaluate: the coroutine function that turns a case into a result.
+        workers: how many cases are evaluated at once.
+        close: an optional coroutine function run on the loop when the evaluator closes
+            (closing HTTP clients, the cache).
+    """
+
+    def __init__(self, evaluate: Evaluate, *, workers: int,
+                 close: Callable[[], Awaitable[None]] | None = None) -> None:
+        self._evaluate = evaluate
+        self._workers = max(1, workers)
+        self._close = close
+        self._futures: dict[str, concurrent.futures.Future[CaseResult]] = {}
+        self._cases: dict[str, Case] = {}
+        self._order = itertools.count()
+        self._lock = threading.Lock()
+        self._loop = asyncio.new_event_loop()
+        self._queue: asyncio.PriorityQueue[tuple[int, int, str]] | None = None
+        self._tasks: list[asyncio.Task[None]] = []
+        self._ready = threading.Event()
+        self._thread = threading.Thread(target=self._run, name="assurai-evaluator", daemon=True)
+        self._thread.start()
+        self._ready.wait()
+        self._closed = False
+
+    def _run(self) -> None:
+        asyncio.set_event_loop(self._loop)
+        self._queue = asyncio.PriorityQueue()
+        self._tasks = [self._loop.create_task(self._worker()) for _ in range(self._workers)]
+        self._loop.call_soon(self._ready.set)
+        self._loop.run_forever()
+
+    async def _worker(self) -> None:
+        assert self._queue is not None
+        while True:
+            _, _, case_id = await self._queue.get()
+            future = self._futures[case_id]
+            # A promoted case has a second queue entry; whichever comes out last finds it taken.
+            if future.running() or future.done() or not future.set_running_or_notify_cancel():
+                continue
+            try:
+                future.set_result(await self._evaluate(self._cases[case_id]))
+            except asyncio.CancelledError:
+                future.set_exception(ProviderError("evaluation cancelled"))
+                raise
+            except BaseException as exc:  # noqa: BLE001 - a bug must surface on the item, not kill the worker
+                future.set_exception(exc)
+
+    def _enqueue(self, priority: int, case_id: str) -> None:
+        assert self._queue is not None
+        self._queue.put_nowait((priority, next(self._order), case_id))
+
+    def submit(self, cases: Iterable[Case]) -> int:
+        """Queue cases for evaluation in the given order; a case already queued is not queued again.
+
+        Returns:
+            How many cases were newly queued.
+        """
+        fresh: list[str] = []
+        with self._lock:
+            for case in cases:
+                if case.id not in self._futures:
+                    self._futures[case.id] = concurrent.futures.Future()
+                    self._cases[case.id] = case
+                    fresh.append(case.id)
+        if fresh:
+            self._loop.call_soon_threadsafe(lambda: [self._enqueue(1, cid) for cid in fresh])
+        return len(fresh)
+
+    def result(self, case: Case) -> CaseResult:
+        """Wait for one case's result, queueing it first, ahead of the rest, if it has not started."""
+        self.submit([case])
+        future = self._futures[case.id]
+        if not future.running() and not future.done():
+            self._loop.call_soon_threadsafe(self._enqueue, 0, case.id)
+        return future.result()
+
+    @property
+    def submitted(self) -> Sequence[str]:
+        """The ids of every case ever queued, in order."""
+        return tuple(self._futures)
+
+    def close(self) -> None:
+        """Cancel what has not started, wait for the loop to wind down, close the clients."""
+        if self._closed:
+            return
+        self._closed = True
+        for future in self._futures.values():
+            future.cancel()
+
+        async def shutdown() -> None:
+            for task in self._tasks:
+                task.cancel()
+            await asyncio.gather(*self._tasks, return_exceptions=True)
+            if self._close is not None:
+                await self._close()
+
+        asyncio.run_coroutine_threadsafe(shutdown(), self._loop).result()
+        self._loop.call_soon_threadsafe(self._loop.stop)
+        self._thread.join()
+        self._loop.close()
+
+
+def worker_share(count: int, index: int, workers: int) -> range:
+    """The contiguous slice of ``count`` items that worker ``index`` of ``workers`` runs.
+
+    The xdist scheduler and each worker compute it independently from the same collection, so a
+    worker knows its cases in advance and evaluates exactly those.
+    """
+    base, extra = divmod(count, workers)
+    start = index * base + min(index, extra)
+    return range(start, start + base + (1 if index < extra else 0))

@@ -1,0 +1,220 @@
+"""The table of ``--assurai-*`` options: each also an ini key ``assurai_*`` and an env var ``ASSURAI_*``.
+
+``register`` adds them to pytest's parser; ``resolve`` turns CLI values, the environment and
+the ini file into one :class:`~assurai_pytest.settings.Settings` (CLI > env > ini > default).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from .errors import UsageError
+from .settings import Settings, merge
+
+
+def _positive_int(text: str) -> int:
+    value = int(text)
+    if value < 1:
+        raise ValueError("must be at least 1")
+    return value
+
+
+def _non_negative_int(text: str) -> int:
+    value = int(text)
+    if value < 0:
+        raise ValueError("must be 0 or more")
+    return value
+
+
+def _positive_float(text: str) -> float:
+    value = float(text)
+    if not value > 0:
+        raise ValueError("must be greater than 0")
+    return value
+
+
+def _probability(text: str) -> float:
+    value = float(text)
+    if not 0 < value < 1:
+        raise ValueError("must lie strictly between 0 and 1")
+    return value
+
+
+def _non_negative_float(text: str) -> float:
+    value = float(text)
+    if not value >= 0:
+        raise ValueError("must be 0 or more")
+    return value
+
+
+def _flag(text: str) -> bool:
+    lowered = text.strip().lower()
+    if lowered in {"1", "true", "yes", "on"}:
+        return True
+    if lowered in {"0", "false", "no", "off", ""}:
+        return False
+    raise ValueError("expected 1/0, true/false, yes/no or on/off")
+
+
+def _text(text: str) -> str:
+    if not text.strip():
+        raise ValueError("must not be empty")
+    return text.strip()
+
+
+def _factors(text: str) -> frozenset[int]:
+    from .cases import parse_factor_list
+
+    return parse_factor_list(text)
+
+
+def _prompt_types(text: str) -> frozenset[str]:
+    from .cases import parse_prompt_type_list
+
+    return parse_prompt_type_list(text)
+
+
+def _modalities(text: str) -> frozenset[str]:
+    from .cases import parse_modality_list
+
+    return parse_modality_list(text)
+
+
+@dataclass(frozen=True)
+class OptionSpec:
+    """One option: its flag, the Settings field it fills, how to parse its text, and its help."""
+
+    flag: str
+    field: str
+    parse: Callable[[str], Any]
+    help: str
+    is_flag: bool = False
+    is_path: bool = False
+
+    @property
+    def dest(self) -> str:
+        """The argparse dest and ini key, e.g. ``assurai_model``."""
+        return "assurai_" + self.field
+
+    @property
+    def env(self) -> str:
+        """The environment variable, e.g. ``ASSURAI_MODEL``."""
+        return self.dest.upper()
+
+
+MODEL = "--assurai-model"
+API_BASE = "--assurai-api-base"
+JUDGE = "--assurai-judge"
+JUDGE_API_BASE = "--assurai-judge-api-base"
+DATASET = "--assurai-dataset"
+FACTORS = "--assurai-factors"
+PROMPT_TYPES = "--assurai-prompt-types"
+MODALITIES = "--assurai-modalities"
+SAMPLE = "--assurai-sample"
+SEED = "--assurai-seed"
+CONCURRENCY = "--assurai-concurrency"
+RPM = "--assurai-rpm"
+TIMEOUT = "--assurai-timeout"
+RETRIES = "--assurai-retries"
+CACHE_DIR = "--assurai-cache-dir"
+NO_CACHE = "--assurai-no-cache"
+BASELINE_DIR = "--assurai-baseline-dir"
+BASELINE = "--assurai-baseline"
+UPDATE_BASELINES = "--assurai-update-baselines"
+ALPHA = "--assurai-alpha"
+TOLERANCE = "--assurai-tolerance"
+RESULTS = "--assurai-results"
+
+OPTIONS: tuple[OptionSpec, ...] = (
+    OptionSpec(MODEL, "model", _text, "LiteLLM model string of the model under test "
+               "(default: assurai/scripted-safe, the offline scripted demo model)."),
+    OptionSpec(API_BASE, "api_base", _text, "api_base for the model: vLLM, Ollama, any OpenAI-compatible server."),
+    OptionSpec(JUDGE, "judge", _text, "judge model string, a guard adapter (kanana-safeguard:M, qwen3guard:M, "
+               "llamaguard:M), a comma-separated panel, or 'rules' (offline keyword fallback; default)."),
+    OptionSpec(JUDGE_API_BASE, "judge_api_base", _text, "api_base for the judge."),
+    OptionSpec(DATASET, "dataset", _text, "dataset file or folder (bundled JSONL, or the AssurAI release layout).",
+               is_path=True),
+    OptionSpec(FACTORS, "factors", _factors, "factor numbers or slugs, comma-separated (e.g. 7,8 or 1-6,fraud)."),
+    OptionSpec(PROMPT_TYPES, "prompt_types", _prompt_types, "prompt-type slugs or codes (e.g. rail,pCT)."),
+    OptionSpec(MODALITIES, "modalities", _modalities, "modalities: text,image,video,audio."),
+    OptionSpec(SAMPLE, "sample", _positive_int, "at most N cases per factor, stratified by prompt type, seeded."),
+    OptionSpec(SEED, "seed", _non_negative_int, "seed for template choice and sampling (default 0)."),
+    OptionSpec(CONCURRENCY, "concurrency", _positive_int, "model+judge calls in flight at once, whole run (32)."),
+    OptionSpec(RPM, "rpm", _positive_int, "requests-per-minute cap per model."),
+    OptionSpec(TIMEOUT, "timeout", _positive_float, "per-call timeout in seconds (60)."),
+    OptionSpec(RETRIES, "retries", _non_negative_int, "retries of a call on 429/5xx/timeouts (4)."),
+    OptionSpec(CACHE_DIR, "cache_dir", _text, "on-disk response cache (.assurai_cache).", is_path=True),
+    OptionSpec(NO_CACHE, "no_cache", _flag, "bypass the response cache.", is_flag=True),
+    OptionSpec(BASELINE_DIR, "baseline_dir", _text, "where baselines live (baselines/).", is_path=True),
+    OptionSpec(BASELINE, "baseline", _text, "baseline name to gate against or write (<model-slug>__<judge-slug>)."),
+    OptionSpec(UPDATE_BASELINES, "update_baselines", _flag, "write the baselines from this run instead of gating.",
+               is_flag=True),
+    OptionSpec(ALPHA, "alpha", _probability, "significance level of the gate, whole run (0.05)."),
+    OptionSpec(TOLERANCE, "tolerance", _non_negative_float, "smallest mean score drop that counts (0.25)."),
+    OptionSpec(RESULTS, "results", _text, "write machine-readable JSON results here.", is_path=True),
+)
+
+
+def register(parser: Any) -> None:
+    """Add every option, and its ini key, to pytest's parser."""
+    group = parser.getgroup("assurai", "AssurAI Korean safety gate")
+    for spec in OPTIONS:
+        if spec.is_flag:
+            group.addoption(spec.flag, action="store_const", const="1", dest=spec.dest, default=None,
+                            help=f"{spec.help} [env {spec.env}]")
+        else:
+            group.addoption(spec.flag, action="store", dest=spec.dest, default=None, metavar="VALUE",
+                            help=f"{spec.help} [env {spec.env}]")
+        parser.addini(spec.dest, f"{spec.help} (same as {spec.flag})", default=None)
+
+
+def parse_sources(cli: Mapping[str, str | None], env: Mapping[str, str], ini: Mapping[str, str | None],
+                  *, cli_dir: Path, ini_dir: Path) -> Settings:
+    """Build Settings from raw option texts (pure: no pytest, no os.environ).
+
+    Args:
+        cli: option dest → raw text given on the command line (None when absent).
+        env: the process environment.
+        ini: option dest → raw ini text (None when absent).
+        cli_dir: relative paths from the command line or environment resolve against this folder.
+        ini_dir: relative paths from the ini file or defaults resolve against this folder (rootdir).
+
+    Raises:
+        UsageError: a value that does not parse, naming the option and where it came from.
+    """
+    values: list[dict[str, Any]] = []
+    for origin, source, base in (("command line", cli, cli_dir), ("environment", None, cli_dir),
+                                 ("ini", ini, ini_dir)):
+        parsed: dict[str, Any] = {}
+        for spec in OPTIONS:
+            raw = env.get(spec.env) if source is None else source.get(spec.dest)
+            if raw is None:
+                continue
+            where = {"command line": spec.flag, "environment": spec.env, "ini": f"ini key {spec.dest}"}[origin]
+            try:
+                value = spec.parse(str(raw))
+            except (ValueError, UsageError) as exc:
+                raise UsageError(f"{where}={raw!r}: {exc}") from None
+            parsed[spec.field] = base / value if spec.is_path else value
+        values.append(parsed)
+    merged = merge(*values)
+    no_cache = merged.pop("no_cache", False)
+    defaults = Settings()
+    merged.setdefault("cache_dir", ini_dir / defaults.cache_dir)  # type: ignore[operator]
+    merged.setdefault("baseline_dir", ini_dir / defaults.baseline_dir)
+    if no_cache:
+        merged["cache_dir"] = None
+    return Settings(**merged)
+
+
+def resolve(config: Any) -> Settings:
+    """Resolve a pytest Config's options into Settings (CLI > env > ini > default)."""
+    import os
+
+    cli = {spec.dest: config.getoption(spec.dest) for spec in OPTIONS}
+    ini = {spec.dest: config.getini(spec.dest) or None for spec in OPTIONS}
+    return parse_sources(cli, os.environ, ini, cli_dir=Path(config.invocation_params.dir),
+                         ini_dir=Path(config.rootpath))

@@ -1,0 +1,286 @@
+"""The pytest11 entry point. Hooks only translate between pytest objects and :class:`~assurai_pytest.run.Run`.
+
+- configure: resolve options, load and validate the dataset and the baseline (bad input → exit 4).
+- generate_tests: one item per case for tests that use the ``assurai_result`` fixture.
+- collection_finish: the selection is final; queue exactly the selected cases (on an xdist
+  worker, only the contiguous share it will run).
+- the ``assurai_result`` fixture waits for its own case's result; outages are errors, not failures.
+- makereport / logreport: each result travels in ``report.user_properties`` to the controller.
+- runtestloop (wrapper, controller): aggregate, gate, and report each gate as a test of its own,
+  so the terminal, JUnit XML, pytest-html and the exit code all show a regression.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+from collections.abc import Iterator
+from typing import Any
+
+import pytest
+
+from .errors import UsageError
+from .records import CaseResult
+from .run import TRACKS, Outcome, Run
+
+RUN_KEY = pytest.StashKey[Run]()
+RESULT_KEY = pytest.StashKey[CaseResult]()
+CASE_ARG = "assurai_case"
+RESULT_PROPERTY = "assurai_result"
+GATE_PROPERTY = "assurai_gate"
+GATES_NODE = "assurai_gates"
+STATIC_SPLIT = "assurai_static_split"
+# Case ids are ours (ASCII, `F07-role_playing-…`), so the xdist controller can recognise case items.
+CASE_NODEID = re.compile(r"\[F\d{2}-[a-z_]+-")
+
+
+def _is_worker(config: pytest.Config) -> bool:
+    return hasattr(config, "workerinput")
+
+
+def _run(config: pytest.Config) -> Run | None:
+    return config.stash.get(RUN_KEY, None)
+
+
+def pytest_addoption(parser: pytest.Parser) -> None:
+    """Add the ``--assurai-*`` options and their ini keys."""
+    from .options import register
+
+    register(parser)
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    """Resolve settings, load the dataset and check the baseline; bad input is a usage error."""
+    config.addinivalue_line("markers", "assurai(track): an AssurAI safety test module; track is one of "
+                            + ", ".join(TRACKS))
+    if config.option.help or config.option.version:
+        return
+    from .baseline import baseline_path, load_baseline
+    from .datasets import load_dataset
+    from .options import resolve
+
+    try:
+        settings = resolve(config)
+        dataset = load_dataset(settings.dataset)
+        if not _is_worker(config):
+            load_baseline(baseline_path(settings.baseline_dir, settings.baseline_name))
+    except UsageError as exc:
+        raise pytest.UsageError(str(exc)) from None
+    workers = config.workerinput["workercount"] if _is_worker(config) else 1  # type: ignore[attr-defined]
+    run = Run(settings, dataset, workers=workers)
+    config.stash[RUN_KEY] = run
+    config.pluginmanager.register(AssuraiPlugin(run), "assurai-run")
+    if config.pluginmanager.hasplugin("xdist"):
+        config.pluginmanager.register(XdistHooks(), "assurai-xdist")
+    if config.pluginmanager.hasplugin("html"):
+        config.pluginmanager.register(HtmlHooks(), "assurai-html")
+
+
+def pytest_report_header(config: pytest.Config) -> list[str]:
+    """Say what is under test, and say loudly when it is the offline demo."""
+    run = _run(config)
+    if run is None:
+        return []
+    from .report.terminal import header_lines
+
+    return header_lines(run.settings, run.dataset, len(run.cases))
+
+
+def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
+    """Parametrize tests that use ``assurai_result`` with the cases of their module's track."""
+    run = _run(metafunc.config)
+    if run is None or CASE_ARG not in metafunc.fixturenames:
+        return
+    marker = metafunc.definition.get_closest_marker("assurai")
+    track = (marker.kwargs.get("track") if marker else None) or "harmful"
+    if track not in TRACKS:
+        raise pytest.UsageError(f"{metafunc.definition.nodeid}: unknown assurai track {track!r}; "
+                                f"choose one of {', '.join(TRACKS)}")
+    cases = run.cases_for(track)
+    metafunc.parametrize(CASE_ARG, cases, ids=[case.id for case in cases])
+
+
+def pytest_collection_finish(session: pytest.Session) -> None:
+    """Queue the evaluation of exactly the selected cases, now that -k/-m/--lf have had their say."""
+    config = session.config
+    run = _run(config)
+    if run is None or config.option.collectonly:
+        return
+    items = session.items
+    if _is_worker(config):
+        workerinput = config.workerinput  # type: ignore[attr-defined]
+        if not workerinput.get(STATIC_SPLIT):
+            return  # another --dist mode: each item queues its own case when it runs
+        from .engine import worker_share
+
+        index = int(workerinput["workerid"].removeprefix("gw"))
+        items = [items[k] for k in worker_share(len(items), index, workerinput["workercount"])]
+    run.start(item.callspec.params[CASE_ARG] for item in items if _case_item(item))
+
+
+def _case_item(item: pytest.Item) -> bool:
+    callspec = getattr(item, "callspec", None)
+    return callspec is not None and CASE_ARG in callspec.params
+
+
+@pytest.fixture
+def assurai_result(request: pytest.FixtureRequest, assurai_case: Any) -> CaseResult:
+    """The evaluated result of this item's case: an outage is an error, an unsupported modality a skip."""
+    from .redact import redact
+
+    run = request.config.stash[RUN_KEY]
+    result = run.evaluate(assurai_case)
+    request.node.stash[RESULT_KEY] = result
+    request.node.user_properties.extend(
+        [("assurai_factor", f"F{result.factor:02d}"), ("assurai_prompt_type", result.prompt_type),
+         ("assurai_score", "" if result.score is None else result.score), ("assurai_label", result.label)])
+    if result.status == "skipped":
+        pytest.skip(result.error or "skipped")
+    if result.status == "error":
+        pytest.fail(redact(result.error or "evaluation failed"), pytrace=False)
+    return result
+
+
+@pytest.hookimpl(wrapper=True)
+def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo[None]) -> Iterator[Any]:
+    """Attach the case's result to the report that decides its outcome."""
+    report = yield
+    result = item.stash.get(RESULT_KEY, None)
+    if result is not None and (call.when == "call" or (call.when == "setup" and not report.passed)):
+        report.user_properties.append((RESULT_PROPERTY, result.to_dict()))
+    return report
+
+
+class AssuraiPlugin:
+    """Controller- and worker-side hooks of one run, registered in ``pytest_configure``."""
+
+    def __init__(self, run: Run) -> None:
+        self.run = run
+        self.outcome: Outcome | None = None
+
+    @pytest.hookimpl(tryfirst=True)
+    def pytest_runtest_logreport(self, report: pytest.TestReport) -> None:
+        """Collect each case's result as its report arrives (from this process or a worker)."""
+        for name, value in report.user_properties:
+            if name == RESULT_PROPERTY:
+                self.run.record(CaseResult.from_dict(value))
+
+    @pytest.hookimpl(wrapper=True)
+    def pytest_runtestloop(self, session: pytest.Session) -> Iterator[Any]:
+        """After the last item: aggregate, gate or update baselines, and report each gate as a test."""
+        result = yield
+        if _is_worker(session.config) or not self.run.results:
+            return result
+        if session.shouldfail or session.shouldstop:
+            return result  # a run stopped early (-x, --maxfail) is not gated on partial data
+        try:
+            self.outcome = self.run.finish()
+        except UsageError as exc:
+            raise pytest.UsageError(str(exc)) from None
+        if self.outcome.comparison is not None:
+            for report in _gate_reports(self.outcome.comparison, session):
+                session.config.hook.pytest_runtest_logreport(report=report)
+        return result
+
+    @pytest.hookimpl(tryfirst=True)
+    def pytest_sessionfinish(self, session: pytest.Session) -> None:
+        """Close the evaluator everywhere; on the controller write JSON results and the CI summary."""
+        self.run.close()
+        if self.outcome is None:
+            return
+        from .report.markdown import markdown_summary
+        from .report.results import results_document, write_results
+
+        outcome = self.outcome
+        if self.run.settings.results is not None:
+            document = results_document(outcome.run_info, outcome.aggregates, outcome.comparison,
+                                        list(self.run.results.values()))
+            write_results(self.run.settings.results, document)
+        summary_file = os.environ.get("GITHUB_STEP_SUMMARY")
+        if summary_file:
+            with open(summary_file, "a", encoding="utf-8") as handle:
+                handle.write(markdown_summary(outcome.run_info, outcome.comparison, outcome.aggregates) + "\n")
+
+    def pytest_terminal_summary(self, terminalreporter: Any) -> None:
+        """The per-factor gate table, the warnings and what an update changed."""
+        if self.outcome is None:
+            return
+        from .report.terminal import summary_lines
+
+        terminalreporter.section("assurai")
+        for line in summary_lines(self.outcome.run_info, self.outcome.aggregates, self.outcome.comparison,
+                                  self.outcome.changes):
+            terminalreporter.write_line(line)
+
+    def pytest_unconfigure(self, config: pytest.Config) -> None:
+        """Print the one verdict line for release managers after pytest's own last line."""
+        reporter = config.pluginmanager.get_plugin("terminalreporter")
+        if self.outcome is None or reporter is None:
+            return
+        from .report.terminal import verdict_line
+
+        line = verdict_line(self.outcome.run_info, self.outcome.comparison)
+        failed = not line.startswith("ASSURAI VERDICT: PASS")
+        reporter.write_line(line, red=failed, green=not failed, bold=True)
+
+
+def _gate_reports(comparison: Any, session: pytest.Session) -> Iterator[pytest.TestReport]:
+    """Three reports (setup, call, teardown) per gate, shaped like a real test's."""
+    from dataclasses import asdict
+
+    from .report.terminal import gate_failure_text
+
+    path = str(session.config.rootpath / "baselines")
+    for gate in comparison.gates:
+        name = re.sub(r"[^A-Za-z0-9_.-]+", "-", gate.key)
+        nodeid = f"{GATES_NODE}::{name}"
+        location = (path, None, f"gate {gate.title}")
+        props = [(GATE_PROPERTY, asdict(gate))]
+        if gate.verdict == "fail":
+            outcome, longrepr = "failed", gate_failure_text(gate, comparison.baseline_name)
+        elif gate.verdict == "pass":
+            outcome, longrepr = "passed", None
+        else:
+            outcome, longrepr = "skipped", (path, 0, f"Skipped: {gate.verdict}: {gate.reason}")
+        for when, phase_outcome, phase_longrepr in (("setup", "passed", None), ("call", outcome, longrepr),
+                                                    ("teardown", "passed", None)):
+            yield pytest.TestReport(nodeid, location, {}, phase_outcome, phase_longrepr, when,
+                                    user_properties=props if when == "teardown" else [])
+
+
+class XdistHooks:
+    """Hooks that exist only when pytest-xdist is installed."""
+
+    @pytest.hookimpl
+    def pytest_configure_node(self, node: Any) -> None:
+        """Tell workers whether the controller splits the collection into contiguous shares."""
+        node.workerinput[STATIC_SPLIT] = node.config.getvalue("dist") == "load"
+
+    @pytest.hookimpl
+    def pytest_xdist_make_scheduler(self, config: pytest.Config, log: Any) -> Any:
+        """Under the default ``--dist load``, hand each worker its whole share up front.
+
+        xdist's load scheduler feeds a worker two items at a time once tests take ≥0.1 s; a
+        worker could then evaluate only two cases at once. A contiguous split that both sides
+        compute lets every worker keep its concurrency busy.
+        """
+        if config.getvalue("dist") != "load":
+            return None
+        from .xdist_scheduling import ContiguousScheduling
+
+        return ContiguousScheduling(config, log, CASE_NODEID)
+
+
+class HtmlHooks:
+    """Hooks that exist only when pytest-html is installed."""
+
+    @pytest.hookimpl
+    def pytest_html_results_summary(self, prefix: list[str], summary: list[str], postfix: list[str],
+                                    session: pytest.Session) -> None:
+        """The run summary, per-factor table and chart above the results table."""
+        plugin = session.config.pluginmanager.get_plugin("assurai-run")
+        outcome = plugin.outcome if plugin is not None else None
+        if outcome is not None:
+            from .report.html import summary_html
+
+            prefix.append(summary_html(outcome.run_info, outcome.aggregates, outcome.comparison))

@@ -1,0 +1,70 @@
+"""The run's settings as one frozen value, and the pure rule that merges their sources."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+OFFLINE_MODEL = "assurai/scripted-safe"
+RULES_JUDGE = "rules"
+
+
+@dataclass(frozen=True)
+class Settings:
+    """Everything a run needs to know, resolved from CLI, environment, ini and defaults."""
+
+    model: str = OFFLINE_MODEL
+    api_base: str | None = None
+    judge: str = RULES_JUDGE
+    judge_api_base: str | None = None
+    dataset: Path | None = None
+    factors: frozenset[int] | None = None
+    prompt_types: frozenset[str] | None = None
+    modalities: frozenset[str] | None = None
+    sample: int | None = None
+    seed: int = 0
+    concurrency: int = 32
+    rpm: int | None = None
+    timeout: float = 60.0
+    retries: int = 4
+    cache_dir: Path | None = Path(".assurai_cache")
+    baseline_dir: Path = Path("baselines")
+    baseline: str | None = None
+    update_baselines: bool = False
+    alpha: float = 0.05
+    tolerance: float = 0.25
+    results: Path | None = None
+    extra: Mapping[str, Any] = field(default_factory=dict, compare=False)
+
+    @property
+    def judges(self) -> tuple[str, ...]:
+        """The judge specs of a (possibly one-member) panel."""
+        return tuple(part.strip() for part in self.judge.split(",") if part.strip())
+
+    @property
+    def baseline_name(self) -> str:
+        """The baseline to gate against or write: ``<model-slug>__<judge-slug>`` by default."""
+        return self.baseline or f"{slug(self.model)}__{slug(self.judge)}"
+
+    @property
+    def offline_demo(self) -> bool:
+        """True when the scripted model or the rules judge stands in for a real one."""
+        return self.model.startswith("assurai/") or RULES_JUDGE in self.judges
+
+
+def slug(text: str) -> str:
+    """An ASCII file-name-safe form of a model string: ``openai/gpt-4o-mini`` → ``openai-gpt-4o-mini``."""
+    return re.sub(r"[^A-Za-z0-9.]+", "-", text).strip("-") or "none"
+
+
+def merge(*sources: Mapping[str, Any]) -> dict[str, Any]:
+    """Merge option sources, the first that holds a non-None value winning (CLI, env, ini order)."""
+    merged: dict[str, Any] = {}
+    for source in sources:
+        for key, value in source.items():
+            if value is not None and key not in merged:
+                merged[key] = value
+    return merged
