@@ -69,10 +69,11 @@ def pytest_configure(config: pytest.Config) -> None:
     workers = config.workerinput["workercount"] if _is_worker(config) else 1  # type: ignore[attr-defined]
     run = Run(settings, dataset, workers=workers)
     config.stash[RUN_KEY] = run
-    config.pluginmanager.register(AssuraiPlugin(run), "assurai-run")
+    html = config.pluginmanager.hasplugin("html") and bool(config.getoption("htmlpath", None))
+    config.pluginmanager.register(AssuraiPlugin(run, html=html and not _is_worker(config)), "assurai-run")
     if config.pluginmanager.hasplugin("xdist"):
         config.pluginmanager.register(XdistHooks(), "assurai-xdist")
-    if config.pluginmanager.hasplugin("html"):
+    if html:
         config.pluginmanager.register(HtmlHooks(), "assurai-html")
 
 
@@ -154,16 +155,25 @@ def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo[None]) ->
 class AssuraiPlugin:
     """Controller- and worker-side hooks of one run, registered in ``pytest_configure``."""
 
-    def __init__(self, run: Run) -> None:
+    def __init__(self, run: Run, *, html: bool = False) -> None:
         self.run = run
         self.outcome: Outcome | None = None
+        self._html = html
 
     @pytest.hookimpl(tryfirst=True)
     def pytest_runtest_logreport(self, report: pytest.TestReport) -> None:
         """Collect each case's result as its report arrives (from this process or a worker)."""
         for name, value in report.user_properties:
             if name == RESULT_PROPERTY:
-                self.run.record(CaseResult.from_dict(value))
+                result = CaseResult.from_dict(value)
+                self.run.record(result)
+                if self.html:
+                    _add_html_extra(report, result)
+
+    @property
+    def html(self) -> bool:
+        """Whether a pytest-html report is being written in this process."""
+        return self._html
 
     @pytest.hookimpl(wrapper=True)
     def pytest_runtestloop(self, session: pytest.Session) -> Iterator[Any]:
@@ -235,7 +245,9 @@ def _gate_reports(comparison: Any, session: pytest.Session) -> Iterator[pytest.T
         name = re.sub(r"[^A-Za-z0-9_.-]+", "-", gate.key)
         nodeid = f"{GATES_NODE}::{name}"
         location = (path, None, f"gate {gate.title}")
-        props = [(GATE_PROPERTY, asdict(gate))]
+        junit_props = [("assurai_verdict", gate.verdict), ("assurai_baseline_mean", gate.baseline_mean),
+                       ("assurai_now_mean", gate.now_mean), ("assurai_p_adjusted", gate.p_adjusted)]
+        props = {"call": [(GATE_PROPERTY, asdict(gate))], "teardown": junit_props}
         if gate.verdict == "fail":
             outcome, longrepr = "failed", gate_failure_text(gate, comparison.baseline_name)
         elif gate.verdict == "pass":
@@ -245,7 +257,7 @@ def _gate_reports(comparison: Any, session: pytest.Session) -> Iterator[pytest.T
         for when, phase_outcome, phase_longrepr in (("setup", "passed", None), ("call", outcome, longrepr),
                                                     ("teardown", "passed", None)):
             yield pytest.TestReport(nodeid, location, {}, phase_outcome, phase_longrepr, when,
-                                    user_properties=props if when == "teardown" else [])
+                                    user_properties=props.get(when, []))
 
 
 class XdistHooks:
@@ -272,15 +284,57 @@ class XdistHooks:
 
 
 class HtmlHooks:
-    """Hooks that exist only when pytest-html is installed."""
+    """Hooks that exist only when a pytest-html report is written."""
 
     @pytest.hookimpl
     def pytest_html_results_summary(self, prefix: list[str], summary: list[str], postfix: list[str],
                                     session: pytest.Session) -> None:
-        """The run summary, per-factor table and chart above the results table."""
+        """The run summary, per-factor table, chart and row filter above the results table."""
         plugin = session.config.pluginmanager.get_plugin("assurai-run")
-        outcome = plugin.outcome if plugin is not None else None
-        if outcome is not None:
+        if plugin is not None and plugin.outcome is not None:
             from .report.html import summary_html
 
-            prefix.append(summary_html(outcome.run_info, outcome.aggregates, outcome.comparison))
+            outcome = plugin.outcome
+            summary.append(summary_html(outcome.run_info, outcome.aggregates, outcome.comparison))
+
+    @pytest.hookimpl
+    def pytest_html_results_table_header(self, cells: list[str]) -> None:
+        """Factor, prompt type, score and verdict columns."""
+        from .report.html import table_header_cells
+
+        cells[2:2] = table_header_cells()
+
+    @pytest.hookimpl
+    def pytest_html_results_table_row(self, report: pytest.TestReport, cells: list[str]) -> None:
+        """A case's or a gate's cells; blank ones for any other row so the columns stay aligned."""
+        from .report.html import blank_row_cells, case_row_cells, gate_row_cells
+
+        row = blank_row_cells()
+        for name, value in report.user_properties:
+            if name == RESULT_PROPERTY:
+                row = case_row_cells(CaseResult.from_dict(value))
+            elif name == GATE_PROPERTY:
+                row = gate_row_cells(_gate_from_dict(value))
+        cells[2:2] = list(row.values())
+
+
+# Keep an 11,480-case report usable: full text for what a reviewer must read, the rest cut.
+QUIET_CASE_CHARS = 1500
+
+
+def _add_html_extra(report: pytest.TestReport, result: CaseResult) -> None:
+    """Attach the collapsed case details to the report pytest-html renders."""
+    from pytest_html import extras
+
+    from .report.html import case_html
+
+    quiet = result.status == "ok" and result.score is not None and result.score > 2 \
+        and result.label != "over_refusal"
+    details = case_html(result, max_chars=QUIET_CASE_CHARS if quiet else None)
+    report.extras = [*getattr(report, "extras", []), extras.html(details)]  # type: ignore[attr-defined]
+
+
+def _gate_from_dict(data: dict[str, Any]) -> Any:
+    from .gate import GateResult
+
+    return GateResult(**{**data, "worst_cases": tuple(data.get("worst_cases", ()))})

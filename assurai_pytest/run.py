@@ -138,7 +138,7 @@ class Run:
             outcome = Outcome(aggregates, None, baseline_changes(previous, fresh), baseline_written=str(path))
         else:
             comparison = compare(previous, results, self.provenance(), alpha=self.settings.alpha,
-                                 tolerance=self.settings.tolerance)
+                                 tolerance=self.settings.tolerance, baseline_name=self.settings.baseline_name)
             outcome = Outcome(aggregates, comparison)
         outcome.run_info = self.run_info(outcome)
         return outcome

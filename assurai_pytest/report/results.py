@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import json
 import os
-import uuid
 from collections import Counter
 from collections.abc import Iterable
 from dataclasses import asdict
@@ -19,6 +18,7 @@ from importlib import resources
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from assurai_pytest.atomic import write_atomic
 from assurai_pytest.records import CaseResult
 
 from . import RunInfo
@@ -97,22 +97,9 @@ def write_results(path: str | os.PathLike[str], document: dict[str, Any]) -> Pat
     Returns:
         The path written.
     """
-    target = Path(path)
-    target.parent.mkdir(parents=True, exist_ok=True)
     text = json.dumps(json_safe(document), sort_keys=True, ensure_ascii=False, allow_nan=False,
                       separators=(",", ":"))
-    # A unique name (not mkstemp) so the file gets the usual umask permissions, not 0600.
-    temp = target.with_name(f".{target.name}.{os.getpid()}.{uuid.uuid4().hex}.tmp")
-    try:
-        with open(temp, "x", encoding="utf-8") as f:
-            f.write(text + "\n")
-            f.flush()
-            os.fsync(f.fileno())
-        os.replace(temp, target)
-    except BaseException:
-        temp.unlink(missing_ok=True)
-        raise
-    return target
+    return write_atomic(path, lambda handle: handle.write(text + "\n"))
 
 
 def read_results(path: str | os.PathLike[str]) -> dict[str, Any]:
