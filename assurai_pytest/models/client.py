@@ -1,0 +1,391 @@
+"""The model-calling layer: the ``ModelClient`` protocol and its LiteLLM implementation.
+
+``LiteLLMClient.complete`` turns a :class:`ModelRequest` into a :class:`ModelReply`:
+cache lookup, bounded concurrency, optional requests-per-minute pacing, a client-wide
+cooldown after 429s, our own retry policy (LiteLLM's and the OpenAI SDK's retries are
+switched off), content-filter blocks as replies, and every failure as a redacted
+:class:`ProviderError`. With ``ASSURAI_OFFLINE=1`` only the scripted models and servers
+on a loopback ``api_base`` may be called.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import datetime
+import email.utils
+import ipaddress
+import json
+import os
+import random
+import re
+import time
+from dataclasses import dataclass
+from pathlib import Path
+from types import ModuleType
+from typing import Any, Protocol
+from urllib.parse import urlsplit
+
+from tenacity import AsyncRetrying, RetryCallState, retry_if_exception, stop_after_attempt
+
+from assurai_pytest.errors import ProviderError
+from assurai_pytest.models._litellm import import_litellm
+from assurai_pytest.models.cache import ResponseCache
+from assurai_pytest.models.limits import Cooldown, RateLimiter
+from assurai_pytest.models.request import SCRIPTED_PREFIX, ModelRequest
+from assurai_pytest.records import ModelReply, Usage
+from assurai_pytest.redact import redact
+
+MODALITIES = ("text", "image", "audio", "video")
+OFFLINE_ENV = "ASSURAI_OFFLINE"
+_SUPPORT_FUNCTIONS = {
+    "image": "supports_vision",
+    "audio": "supports_audio_input",
+    "video": "supports_video_input",
+}
+# LiteLLM enforces ``timeout`` itself; this outer bound only catches a provider path that ignores it.
+_TIMEOUT_GRACE_S = 5.0
+_MAX_CAUSE_CHARS = 300
+_LITELLM_PREFIX = re.compile(r"^(?:litellm\.\w+:\s*)?(?:\w+Error:\s*)?")
+
+
+class ModelClient(Protocol):
+    """Anything that can answer a :class:`ModelRequest`."""
+
+    async def complete(self, request: ModelRequest) -> ModelReply:
+        """Answer one request.
+
+        Raises:
+            ProviderError: the model could not be reached after retries, or refused the request.
+        """
+        ...
+
+    def supports(self, model: str, modality: str, api_base: str | None = None) -> bool:
+        """Whether ``model`` (served from ``api_base``, if given) accepts ``modality`` input.
+
+        ``modality`` is one of ``text``, ``image``, ``audio``, ``video``.
+        """
+        ...
+
+    async def aclose(self) -> None:
+        """Release connections and files; call before the event loop ends."""
+        ...
+
+
+@dataclass(frozen=True)
+class ClientConfig:
+    """How a :class:`LiteLLMClient` paces, retries and caches.
+
+    Attributes:
+        concurrency: requests in flight at once, over all models of this client.
+        rpm: requests per minute cap (each retry counts), None for no cap.
+        timeout: seconds per attempt.
+        retries: retries after the first attempt for retryable failures.
+        cache_dir: response cache directory, None for no cache.
+        backoff_base: first backoff in seconds; doubles per retry, with jitter.
+        backoff_max: ceiling of one backoff.
+        retry_after_cap: ceiling of a wait a provider's ``Retry-After`` can impose.
+    """
+
+    concurrency: int = 32
+    rpm: int | None = None
+    timeout: float = 60.0
+    retries: int = 4
+    cache_dir: Path | None = None
+    backoff_base: float = 0.5
+    backoff_max: float = 30.0
+    retry_after_cap: float = 60.0
+
+
+class LiteLLMClient:
+    """A :class:`ModelClient` over ``litellm.acompletion``; create one per run and share it."""
+
+    def __init__(self, config: ClientConfig | None = None) -> None:
+        """Create the client (and open the cache); LiteLLM is imported on the first call."""
+        self.config = config or ClientConfig()
+        if self.config.concurrency < 1:
+            raise ValueError(f"concurrency must be at least 1, got {self.config.concurrency}")
+        self._cache = ResponseCache(self.config.cache_dir) if self.config.cache_dir is not None else None
+        self._limiter = RateLimiter(self.config.rpm) if self.config.rpm else None
+        self._cooldown = Cooldown()
+        self._semaphore: asyncio.Semaphore | None = None
+        self._loop: asyncio.AbstractEventLoop | None = None
+        self._litellm: ModuleType | None = None
+        self._supports: dict[tuple[str, str], bool] = {}
+
+    async def complete(self, request: ModelRequest) -> ModelReply:
+        """Answer ``request`` from the cache or the provider; see the module docstring.
+
+        Raises:
+            ProviderError: after ``retries`` retries of a retryable failure, or at once for
+                an authentication, permission, not-found, bad-request or context-window error.
+            UsageError: a media file of a type no chat API accepts.
+        """
+        key = request.cache_key() if self._cache is not None else None
+        if key is not None and self._cache is not None and (hit := self._cache.get(key)) is not None:
+            return hit
+        messages = request.to_litellm_messages()
+        attempts = 0
+        retrying = AsyncRetrying(
+            stop=stop_after_attempt(self.config.retries + 1),
+            wait=self._backoff,
+            retry=retry_if_exception(lambda exc: isinstance(exc, ProviderError) and exc.retryable),
+            reraise=True,
+        )
+        try:
+            async for attempt in retrying:
+                with attempt:
+                    attempts += 1
+                    reply = await self._attempt(request, messages)
+        except ProviderError as exc:
+            if not exc.retryable:
+                raise
+            raise ProviderError(
+                f"{_who(request)} unreachable after {attempts} attempt{'s' * (attempts != 1)}: {exc}",
+                retryable=True,
+            ) from exc
+        if key is not None and self._cache is not None:
+            self._cache.set(key, reply)
+        return reply
+
+    def supports(self, model: str, modality: str, api_base: str | None = None) -> bool:
+        """Whether ``model`` takes ``modality`` input, from LiteLLM's model map.
+
+        Text always; scripted models everything. A model LiteLLM does not know, or one
+        served from an ``api_base`` (vLLM, Ollama, …: usually unmapped or mapped to a
+        different deployment), is assumed to take text and images; known capabilities
+        from the map are added.
+        """
+        if modality not in MODALITIES:
+            raise ValueError(f"unknown modality {modality!r}; choose from {MODALITIES}")
+        if modality == "text" or model.startswith(SCRIPTED_PREFIX):
+            return True
+        memo = (f"{model}@{api_base or ''}", modality)
+        if memo not in self._supports:
+            self._supports[memo] = self._lookup_support(model, modality, local=api_base is not None)
+        return self._supports[memo]
+
+    async def aclose(self) -> None:
+        """Close LiteLLM's pooled HTTP sessions (errors ignored) and the cache."""
+        if self._litellm is not None:
+            try:
+                await self._litellm.close_litellm_async_clients()
+            except Exception:  # closing must never mask the run's own outcome
+                pass
+        if self._cache is not None:
+            self._cache.close()
+
+    def _lookup_support(self, model: str, modality: str, *, local: bool) -> bool:
+        litellm = self._module()
+        try:
+            litellm.get_model_info(model)
+            known = True
+        except Exception:  # LiteLLM raises several kinds for an unmapped model
+            known = False
+        try:
+            if known and getattr(litellm, _SUPPORT_FUNCTIONS[modality])(model):
+                return True
+        except Exception:  # a capability lookup failing means "not known to support"
+            pass
+        return modality == "image" and (local or not known)
+
+    def _module(self) -> ModuleType:
+        if self._litellm is None:
+            self._litellm = import_litellm()
+        return self._litellm
+
+    def _slots(self) -> asyncio.Semaphore:
+        loop = asyncio.get_running_loop()
+        # A semaphore binds to the loop it first waits on; a new loop (a new asyncio.run) needs a new one.
+        if self._semaphore is None or self._loop is not loop:
+            self._semaphore = asyncio.Semaphore(self.config.concurrency)
+            self._loop = loop
+        return self._semaphore
+
+    async def _attempt(self, request: ModelRequest, messages: list[dict[str, Any]]) -> ModelReply:
+        litellm = self._module()
+        kwargs: dict[str, Any] = {
+            "model": request.model,
+            "messages": messages,
+            "temperature": request.temperature,
+            "max_tokens": request.max_tokens,
+            "timeout": self.config.timeout,
+            "num_retries": 0,
+            "max_retries": 0,
+            "drop_params": True,
+        }
+        if request.api_base is not None:
+            kwargs["api_base"] = request.api_base
+        if request.api_key is not None:
+            kwargs["api_key"] = request.api_key
+        if request.scripted:
+            kwargs["metadata"] = dict(request.metadata)
+        elif os.environ.get(OFFLINE_ENV) == "1" and not _is_loopback(request.api_base):
+            raise ProviderError(f"{_who(request)}: {OFFLINE_ENV}=1 forbids calling a real provider")
+        async with self._slots():
+            await self._cooldown.wait()
+            if self._limiter is not None:
+                await self._limiter.acquire()
+            started = time.monotonic()
+            try:
+                async with asyncio.timeout(self.config.timeout + _TIMEOUT_GRACE_S):
+                    response = await litellm.acompletion(**kwargs)
+            except Exception as exc:  # every provider failure is translated below
+                latency = time.monotonic() - started
+                if isinstance(exc, litellm.ContentPolicyViolationError):
+                    return ModelReply(text="", usage=Usage(latency_s=latency), blocked=True)
+                raise self._translate(exc, request, litellm) from exc
+        latency = time.monotonic() - started
+        return self._reply(response, request, latency, litellm)
+
+    def _reply(self, response: Any, request: ModelRequest, latency: float, litellm: ModuleType) -> ModelReply:
+        choices = getattr(response, "choices", None) or []
+        if not choices:
+            raise ProviderError(f"{_who(request)} sent a malformed response (no choices)", retryable=True)
+        choice = choices[0]
+        usage = getattr(response, "usage", None)
+        accounting = Usage(
+            prompt_tokens=int(getattr(usage, "prompt_tokens", 0) or 0),
+            completion_tokens=int(getattr(usage, "completion_tokens", 0) or 0),
+            latency_s=latency,
+            cost=0.0 if request.scripted else _price(response, litellm),
+        )
+        if getattr(choice, "finish_reason", None) == "content_filter":
+            return ModelReply(text="", usage=accounting, blocked=True)
+        message = getattr(choice, "message", None)
+        return ModelReply(text=str(getattr(message, "content", None) or ""), usage=accounting)
+
+    def _translate(self, exc: BaseException, request: ModelRequest, litellm: ModuleType) -> ProviderError:
+        who = _who(request)
+        status = getattr(exc, "status_code", None)
+        detail = _short(exc)
+        fatal = (
+            (litellm.ContextWindowExceededError, "context window exceeded"),
+            (litellm.AuthenticationError, "authentication failed"),
+            (litellm.PermissionDeniedError, "permission denied"),
+            (litellm.NotFoundError, "model not found"),
+        )
+        for kind, label in fatal:
+            if isinstance(exc, kind):
+                return ProviderError(redact(f"{who}: {label} (HTTP {status}): {detail}"))
+        if isinstance(exc, litellm.RateLimitError):
+            # A 429 without Retry-After still pauses the whole client (for the backoff), hence 0.0.
+            wait = _retry_after(exc)
+            return ProviderError(
+                redact(f"rate limited (HTTP 429): {detail}"),
+                retryable=True,
+                retry_after=0.0 if wait is None else wait,
+            )
+        if isinstance(exc, litellm.Timeout | TimeoutError):
+            return ProviderError(f"timed out after {self.config.timeout:g} s", retryable=True)
+        connection = _connection_cause(exc)
+        if connection is not None:
+            return ProviderError(redact(f"connection failed: {connection}"), retryable=True)
+        if isinstance(exc, litellm.BadRequestError | litellm.UnprocessableEntityError):
+            return ProviderError(redact(f"{who}: bad request (HTTP {status}): {detail}"))
+        if isinstance(exc, litellm.APIResponseValidationError | json.JSONDecodeError) or (
+            isinstance(status, int) and (status >= 500 or status == 408)
+        ):
+            return ProviderError(
+                redact(f"HTTP {status}: {detail}" if status else f"malformed response: {detail}"),
+                retryable=True,
+                retry_after=_retry_after(exc),
+            )
+        return ProviderError(redact(f"{who}: {type(exc).__name__}: {detail}"))
+
+    def _backoff(self, state: RetryCallState) -> float:
+        cfg = self.config
+        ceiling = min(cfg.backoff_max, cfg.backoff_base * 2 ** (state.attempt_number - 1))
+        delay = ceiling / 2 + random.uniform(0, ceiling / 2)
+        exc = state.outcome.exception() if state.outcome is not None else None
+        if isinstance(exc, ProviderError) and exc.retry_after is not None:
+            delay = max(delay, min(exc.retry_after, cfg.retry_after_cap))
+            self._cooldown.extend(delay)
+        return delay
+
+
+def _who(request: ModelRequest) -> str:
+    return (
+        f"model {request.model}" if request.purpose == "model" else f"{request.purpose} model {request.model}"
+    )
+
+
+def _price(response: Any, litellm: ModuleType) -> float | None:
+    """The call's cost in USD, None when LiteLLM has no price for the model."""
+    hidden = getattr(response, "_hidden_params", None) or {}
+    if "response_cost" in hidden:
+        # LiteLLM priced the call already (None: unmapped); pricing again costs ~0.3-0.6 ms CPU.
+        return None if hidden["response_cost"] is None else float(hidden["response_cost"])
+    try:
+        return float(litellm.completion_cost(completion_response=response))
+    except Exception:  # an unmapped model has no price: unknown, not free
+        return None
+
+
+def _is_loopback(api_base: str | None) -> bool:
+    host = urlsplit(api_base).hostname if api_base else None
+    if host is None:
+        return False
+    if host == "localhost":
+        return True
+    try:
+        return ipaddress.ip_address(host).is_loopback
+    except ValueError:
+        return False
+
+
+def _short(exc: BaseException) -> str:
+    text = " ".join(str(getattr(exc, "message", None) or exc).split())
+    text = _LITELLM_PREFIX.sub("", text)
+    return text if len(text) <= _MAX_CAUSE_CHARS else text[: _MAX_CAUSE_CHARS - 1] + "…"
+
+
+def _connection_cause(exc: BaseException) -> str | None:
+    """The lowest connection error under ``exc``, if any (LiteLLM wraps it in a 500)."""
+    found: BaseException | None = None
+    seen: set[int] = set()
+    current: BaseException | None = exc
+    while current is not None and id(current) not in seen:
+        seen.add(id(current))
+        if isinstance(current, ConnectionError) or type(current).__name__ == "APIConnectionError":
+            found = current
+        current = current.__cause__ or current.__context__
+    return None if found is None else " ".join(str(found).split())
+
+
+def _retry_after(exc: BaseException) -> float | None:
+    """Seconds the provider asked to wait (``retry-after-ms`` or ``Retry-After``), if it did."""
+    for headers in (
+        getattr(exc, "litellm_response_headers", None),
+        getattr(getattr(exc, "response", None), "headers", None),
+    ):
+        try:
+            lowered = {str(k).lower(): str(v) for k, v in (headers or {}).items()}
+        except (AttributeError, TypeError):
+            continue
+        if "retry-after-ms" in lowered:
+            seconds = _seconds(lowered["retry-after-ms"])
+            return None if seconds is None else seconds / 1000
+        if "retry-after" in lowered:
+            return _http_wait(lowered["retry-after"])
+    return None
+
+
+def _seconds(value: str) -> float | None:
+    try:
+        return max(0.0, float(value))
+    except ValueError:
+        return None
+
+
+def _http_wait(value: str) -> float | None:
+    """A ``Retry-After`` value, delay-seconds or an HTTP date, as seconds from now."""
+    seconds = _seconds(value)
+    if seconds is not None:
+        return seconds
+    try:
+        when = email.utils.parsedate_to_datetime(value)
+    except (TypeError, ValueError, IndexError):
+        return None
+    if when.tzinfo is None:
+        when = when.replace(tzinfo=datetime.UTC)
+    return max(0.0, when.timestamp() - time.time())

@@ -1,0 +1,257 @@
+"""A local OpenAI-compatible chat server for the plugin's tests and benchmarks.
+
+It runs an aiohttp application on its own event loop in a background thread, bound to
+``127.0.0.1`` on a free port, so many slow requests overlap instead of queueing. Faults
+(429 with ``Retry-After``, 500, a stall, a malformed body, 401, a content-filter stop)
+are injected deterministically: either from an explicit per-request ``schedule`` or from
+a seeded draw keyed by the request's messages and how many times they were seen, so a
+retry of the same prompt gets a fresh draw and the outcome does not depend on arrival
+order.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import hashlib
+import json
+import random
+import threading
+import time
+from collections.abc import Callable, Iterator, Sequence
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from typing import Any
+
+from aiohttp import web
+
+REFUSAL = "죄송하지만 그 요청은 도와드릴 수 없습니다. 다른 주제라면 기꺼이 도와드리겠습니다."
+FAULTS = ("ok", "429", "500", "stall", "malformed", "401", "content_filter")
+
+AnswerFn = Callable[[dict[str, Any]], str]
+
+
+def refusal_answer(body: dict[str, Any]) -> str:
+    """The default answer: a fixed Korean refusal."""
+    return REFUSAL
+
+
+def judge_answer(body: dict[str, Any]) -> str:
+    """A judge-style answer: a reason line and a final grade line."""
+    return "이유: 응답이 요청을 분명히 거절하고 유해한 내용을 담지 않았습니다.\nGRADE: 5"
+
+
+def last_user_text(body: dict[str, Any]) -> str:
+    """The text of the last user turn of a chat request body (text parts joined)."""
+    for message in reversed(body.get("messages", [])):
+        if message.get("role") == "user":
+            content = message.get("content", "")
+            if isinstance(content, list):
+                return " ".join(p.get("text", "") for p in content if p.get("type") == "text")
+            return str(content)
+    return ""
+
+
+@dataclass
+class RequestRecord:
+    """One request the server received."""
+
+    index: int
+    fault: str
+    started: float  # time.monotonic() on arrival
+    body: dict[str, Any]
+    headers: dict[str, str]
+    finished: float | None = None
+
+    @property
+    def messages(self) -> list[dict[str, Any]]:
+        """The chat messages of the request."""
+        return list(self.body.get("messages", []))
+
+
+@dataclass
+class FakeServer:
+    """A running fake server; build it with :func:`run_fake_server`."""
+
+    latency: float = 0.0
+    answer: AnswerFn = refusal_answer
+    seed: int = 0
+    rate_429: float = 0.0
+    rate_500: float = 0.0
+    rate_stall: float = 0.0
+    rate_malformed: float = 0.0
+    always: str | None = None
+    schedule: Sequence[str] = ()
+    retry_after: str | None = "0"
+    stall_s: float = 30.0
+    model_name: str = "test-model"
+    requests: list[RequestRecord] = field(default_factory=list)
+    max_in_flight: int = 0
+    base_url: str = ""
+    _lock: threading.Lock = field(default_factory=threading.Lock)
+    _seen: dict[str, int] = field(default_factory=dict)
+    _in_flight: int = 0
+    _loop: asyncio.AbstractEventLoop | None = None
+    _thread: threading.Thread | None = None
+    _runner: web.AppRunner | None = None
+
+    @property
+    def count(self) -> int:
+        """How many requests arrived so far."""
+        with self._lock:
+            return len(self.requests)
+
+    def reset(self) -> None:
+        """Forget the request log, the in-flight peak and the per-prompt draw counters."""
+        with self._lock:
+            self.requests.clear()
+            self._seen.clear()
+            self.max_in_flight = 0
+
+    def start(self) -> None:
+        """Start the loop thread and bind the port; returns once the server accepts."""
+        ready = threading.Event()
+        self._loop = asyncio.new_event_loop()
+
+        def serve() -> None:
+            assert self._loop is not None
+            asyncio.set_event_loop(self._loop)
+            self._loop.run_until_complete(self._bind())
+            ready.set()
+            self._loop.run_forever()
+
+        self._thread = threading.Thread(target=serve, name="assurai-fake-server", daemon=True)
+        self._thread.start()
+        if not ready.wait(10):
+            raise RuntimeError("fake server did not start")
+
+    def close(self) -> None:
+        """Stop the server and join its thread."""
+        if self._loop is None or self._thread is None:
+            return
+        asyncio.run_coroutine_threadsafe(self._shutdown(), self._loop).result(10)
+        self._loop.call_soon_threadsafe(self._loop.stop)
+        self._thread.join(10)
+        self._loop.close()
+        self._loop = None
+
+    async def _bind(self) -> None:
+        app = web.Application()
+        app.router.add_post("/v1/chat/completions", self._handle)
+        self._runner = web.AppRunner(app, access_log=None, handler_cancellation=True)
+        await self._runner.setup()
+        site = web.TCPSite(self._runner, "127.0.0.1", 0, backlog=1024)
+        await site.start()
+        port = self._runner.addresses[0][1]
+        self.base_url = f"http://127.0.0.1:{port}/v1"
+
+    async def _shutdown(self) -> None:
+        if self._runner is not None:
+            await self._runner.cleanup()
+
+    def _fault_for(self, index: int, body: dict[str, Any]) -> str:
+        if self.always is not None:
+            return self.always
+        if index < len(self.schedule):
+            return self.schedule[index]
+        digest = hashlib.sha256(json.dumps(body.get("messages"), sort_keys=True).encode()).hexdigest()
+        seen = self._seen.get(digest, 0)
+        self._seen[digest] = seen + 1
+        draw = random.Random(f"{self.seed}:{digest}:{seen}").random()
+        for fault, rate in (
+            ("429", self.rate_429),
+            ("500", self.rate_500),
+            ("stall", self.rate_stall),
+            ("malformed", self.rate_malformed),
+        ):
+            if draw < rate:
+                return fault
+            draw -= rate
+        return "ok"
+
+    async def _handle(self, request: web.Request) -> web.StreamResponse:
+        body = await request.json()
+        with self._lock:
+            index = len(self.requests)
+            fault = self._fault_for(index, body)
+            record = RequestRecord(index, fault, time.monotonic(), body, dict(request.headers))
+            self.requests.append(record)
+            self._in_flight += 1
+            self.max_in_flight = max(self.max_in_flight, self._in_flight)
+        try:
+            return await self._respond(record)
+        finally:
+            with self._lock:
+                self._in_flight -= 1
+                record.finished = time.monotonic()
+
+    async def _respond(self, record: RequestRecord) -> web.StreamResponse:
+        fault, body = record.fault, record.body
+        if fault == "stall":
+            await asyncio.sleep(self.stall_s)
+        elif self.latency:
+            await asyncio.sleep(self.latency)
+        if fault == "429":
+            headers = {"Retry-After": self.retry_after} if self.retry_after is not None else {}
+            return _error(429, "Rate limit reached for requests", "rate_limit_exceeded", headers)
+        if fault == "500":
+            return _error(500, "The server had an error while processing your request.", "server_error")
+        if fault == "401":
+            # Echo the key the way a careless provider might, so redaction is exercised.
+            key = record.headers.get("Authorization", "").removeprefix("Bearer ")
+            return _error(401, f"Incorrect API key provided: {key}", "invalid_api_key")
+        if fault == "malformed":
+            return web.Response(
+                status=200, text='{"id": "chatcmpl-x", "choices": [', content_type="application/json"
+            )
+        text = "" if fault == "content_filter" else self.answer(body)
+        finish = "content_filter" if fault == "content_filter" else "stop"
+        prompt_tokens = sum(len(str(m.get("content", ""))) for m in body.get("messages", [])) // 2 + 1
+        payload = {
+            "id": f"chatcmpl-{record.index}",
+            "object": "chat.completion",
+            "created": int(time.time()),
+            "model": self.model_name,
+            "choices": [
+                {"index": 0, "message": {"role": "assistant", "content": text}, "finish_reason": finish}
+            ],
+            "usage": {
+                "prompt_tokens": prompt_tokens,
+                "completion_tokens": len(text) // 2 + 1,
+                "total_tokens": prompt_tokens + len(text) // 2 + 1,
+            },
+        }
+        return web.json_response(payload)
+
+
+def _error(status: int, message: str, code: str, headers: dict[str, str] | None = None) -> web.Response:
+    payload = {"error": {"message": message, "type": code, "param": None, "code": code}}
+    return web.json_response(payload, status=status, headers=headers)
+
+
+@contextmanager
+def run_fake_server(**options: Any) -> Iterator[FakeServer]:
+    """Run a :class:`FakeServer` for the duration of the block.
+
+    Args:
+        **options: any :class:`FakeServer` field: ``latency`` (seconds), ``answer``
+            (body → text), ``seed``, ``rate_429`` / ``rate_500`` / ``rate_stall`` /
+            ``rate_malformed`` (fractions), ``always`` (one fault for every request),
+            ``schedule`` (faults for the first requests, in arrival order),
+            ``retry_after`` (header value sent with 429s, None for none), ``stall_s``,
+            ``model_name`` (the model the response claims).
+
+    Yields:
+        The running server; ``base_url`` is ``http://127.0.0.1:PORT/v1``.
+    """
+    unknown = set(options) - set(FakeServer.__dataclass_fields__)
+    if unknown:
+        raise TypeError(f"unknown fake server options: {sorted(unknown)}")
+    for fault in [options.get("always") or "ok", *options.get("schedule", ())]:
+        if fault not in FAULTS:
+            raise ValueError(f"unknown fault {fault!r}; choose from {FAULTS}")
+    server = FakeServer(**options)
+    server.start()
+    try:
+        yield server
+    finally:
+        server.close()
