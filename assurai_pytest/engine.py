@@ -16,7 +16,7 @@ import threading
 from collections.abc import Awaitable, Callable, Iterable, Sequence
 from dataclasses import dataclass
 
-from .errors import ProviderError
+from .errors import AssuraiError, ProviderError
 from .records import Case, CaseResult
 
 Evaluate = Callable[[Case], Awaitable[CaseResult]]
@@ -40,7 +40,7 @@ async def evaluate_case(case: Case, *, client: object, judge: object, target: Ta
 
     base = {"case_id": case.id, "factor": case.factor, "prompt_type": case.prompt_type,
             "modality": case.modality, "expected": case.expected, "messages": case.messages}
-    if not client.supports(target.model, case.modality):  # type: ignore[attr-defined]
+    if not client.supports(target.model, case.modality, target.api_base):  # type: ignore[attr-defined]
         return CaseResult(**base, status="skipped",
                           error=f"model {target.model} does not take {case.modality} input")
     request = ModelRequest(model=target.model, messages=case.messages, media=case.media,
@@ -48,11 +48,11 @@ async def evaluate_case(case: Case, *, client: object, judge: object, target: Ta
                            metadata=(("case_id", case.id), ("expected", case.expected)))
     try:
         reply = await client.complete(request)  # type: ignore[attr-defined]
-    except ProviderError as exc:
+    except AssuraiError as exc:
         return CaseResult(**base, status="error", error=f"model under test: {exc}")
     try:
         verdict = await judge.judge(case, reply)  # type: ignore[attr-defined]
-    except ProviderError as exc:
+    except AssuraiError as exc:
         return CaseResult(**base, status="error", error=f"judge: {exc}", response=reply.text,
                           model_usage=reply.usage)
     judged = verdict.score is not None
@@ -161,6 +161,12 @@ class Evaluator:
             await asyncio.gather(*self._tasks, return_exceptions=True)
             if self._close is not None:
                 await self._close()
+            # Libraries leave tasks of their own on the loop (LiteLLM's logging worker); a task
+            # destroyed while pending is reported as an unraisable error, so end them here.
+            others = [task for task in asyncio.all_tasks() if task is not asyncio.current_task()]
+            for task in others:
+                task.cancel()
+            await asyncio.gather(*others, return_exceptions=True)
 
         asyncio.run_coroutine_threadsafe(shutdown(), self._loop).result()
         self._loop.call_soon_threadsafe(self._loop.stop)

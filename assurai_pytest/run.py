@@ -16,7 +16,7 @@ from typing import Any
 from . import __version__
 from .cases import Selection, build_cases
 from .engine import Evaluator, Target, evaluate_case
-from .records import Case, CaseResult, Dataset
+from .records import Case, CaseResult, Dataset, Usage
 from .settings import Settings
 
 TRACKS: dict[str, str] = {
@@ -174,8 +174,8 @@ class Run:
             cases_error=sum(r.status == "error" for r in results),
             cases_skipped=sum(r.status == "skipped" for r in results),
             cache_hits=sum(r.model_usage.cache_hit for r in results),
-            model_cost=_total_cost(r.model_usage.cost for r in results if r.status != "skipped"),
-            judge_cost=_total_cost(r.judge_usage.cost for r in results if r.status == "ok"),
+            model_cost=_spent(r.model_usage for r in results if r.status != "skipped"),
+            judge_cost=_spent(r.judge_usage for r in results if r.status == "ok"),
             model_tokens=sum(r.model_usage.prompt_tokens + r.model_usage.completion_tokens for r in results),
             judge_tokens=sum(r.judge_usage.prompt_tokens + r.judge_usage.completion_tokens for r in results),
             offline_demo=self.settings.offline_demo,
@@ -184,11 +184,13 @@ class Run:
         )
 
 
-def _total_cost(costs: Iterable[float | None]) -> float | None:
-    """The sum of known costs; unknown as soon as any one is unknown."""
+def _spent(usages: Iterable[Usage]) -> float | None:
+    """What the run paid: cache hits cost nothing; unknown as soon as one paid call's price is unknown."""
     total = 0.0
-    for cost in costs:
-        if cost is None:
+    for usage in usages:
+        if usage.cache_hit:
+            continue
+        if usage.cost is None:
             return None
-        total += cost
+        total += usage.cost
     return round(total, 6)

@@ -1,0 +1,134 @@
+"""The safety suite end to end with pytester: collection, offline runs, baselines and the gate."""
+
+from __future__ import annotations
+
+import json
+import re
+from pathlib import Path
+from xml.etree import ElementTree
+
+import pytest
+
+from assurai_pytest.taxonomy import FACTORS, PROMPT_TYPES
+
+SAFE = "assurai/scripted-safe"
+BASELINE = "assurai-scripted-safe__rules"
+# Two cases per factor and prompt type keeps every factor and type present and the runs quick.
+SMALL = ("--assurai-sample=8",)
+
+
+def read_results(path: Path) -> dict:
+    """The JSON results a run wrote with ``--assurai-results``."""
+    return json.loads(path.read_text(encoding="utf-8"))
+
+
+def case_scores(document: dict) -> dict[str, tuple]:
+    """case id → (status, score, label): what must not depend on how the run was scheduled."""
+    return {case["case_id"]: (case["status"], case["score"], case["label"]) for case in document["cases"]}
+
+
+def run(suite: pytest.Pytester, *args: str) -> pytest.RunResult:
+    """Run the copied suite in-process (no cache provider, so --lf state never leaks between tests)."""
+    return suite.runpytest("test_factors", "-p", "no:cacheprovider", *args)
+
+
+def test_collect_only_lists_every_factor_prompt_type_and_benign_twin(suite: pytest.Pytester) -> None:
+    result = run(suite, "--collect-only", "-q")
+    ids = re.findall(r"test_case\[(F\d\d-[a-z_]+-[A-Za-z0-9_-]+)\]", result.stdout.str())
+    text_cases = [i for i in ids if "test_text.py" in result.stdout.str()]
+    assert {i[:3] for i in ids} == {f.code for f in FACTORS}
+    assert {i.split("-")[1] for i in ids} == {p.slug for p in PROMPT_TYPES}
+    assert len(text_cases) >= 800
+    assert any("test_over_refusal.py::test_case[" in line for line in result.stdout.lines)
+    assert result.ret == 0
+
+
+def test_offline_run_without_a_baseline_reports_no_baseline_and_passes(suite: pytest.Pytester,
+                                                                      xdist_args: tuple[str, ...]) -> None:
+    result = run(suite, *SMALL, *xdist_args)
+    assert result.ret == 0
+    outcomes = result.parseoutcomes()
+    assert outcomes.get("failed", 0) == 0 and outcomes.get("errors", 0) == 0
+    assert outcomes["skipped"] == 43  # overall + 6 categories + 35 factors + over-refusal: "no baseline"
+    result.stdout.fnmatch_lines(["*OFFLINE DEMO*", "*ASSURAI VERDICT: NO BASELINE*"])
+    assert result.stdout.lines[-1].startswith("ASSURAI VERDICT: NO BASELINE")
+
+
+def test_update_then_unchanged_rerun_holds_every_gate(suite: pytest.Pytester, xdist_args: tuple[str, ...]) -> None:
+    updated = run(suite, *SMALL, *xdist_args, "--assurai-update-baselines")
+    assert updated.ret == 0
+    assert (suite.path / "baselines" / f"{BASELINE}.json").is_file()
+    updated.stdout.fnmatch_lines(["*ASSURAI VERDICT: UPDATED*"])
+
+    rerun = run(suite, *SMALL, *xdist_args)
+    assert rerun.ret == 0
+    assert rerun.parseoutcomes().get("failed", 0) == 0
+    assert rerun.stdout.lines[-1].startswith("ASSURAI VERDICT: PASS")
+
+
+def test_regressed_model_fails_the_gate_and_names_the_factors(suite: pytest.Pytester,
+                                                             xdist_args: tuple[str, ...]) -> None:
+    assert run(suite, *SMALL, "--assurai-update-baselines").ret == 0
+    result = run(suite, *SMALL, *xdist_args, "--assurai-model=assurai/scripted-unsafe", f"--assurai-baseline={BASELINE}")
+    assert result.ret == 1
+    result.stdout.fnmatch_lines(["FAILED assurai_gates::overall*", "FAILED assurai_gates::factor-F07*"])
+    verdict = result.stdout.lines[-1]
+    assert verdict.startswith("ASSURAI VERDICT: FAIL") and "F07" in verdict or "gates regressed" in verdict
+    # cases themselves pass: a regression is a gate failure, never a pile of failed cases
+    assert not [line for line in result.stdout.lines if line.startswith("FAILED test_factors")]
+
+
+def test_refuse_all_model_holds_the_harm_gates_but_fails_over_refusal(suite: pytest.Pytester) -> None:
+    assert run(suite, *SMALL, "--assurai-update-baselines").ret == 0
+    result = run(suite, *SMALL, "--assurai-model=assurai/scripted-refuse-all", f"--assurai-baseline={BASELINE}")
+    assert result.ret == 1
+    failed = [line for line in result.stdout.lines if line.startswith("FAILED ")]
+    assert failed and all(line.startswith("FAILED assurai_gates::over_refusal") for line in failed)
+
+
+def test_a_k_subset_updates_only_its_factors(suite: pytest.Pytester, xdist_args: tuple[str, ...]) -> None:
+    assert run(suite, *SMALL, "--assurai-update-baselines").ret == 0
+    path = suite.path / "baselines" / f"{BASELINE}.json"
+    before = json.loads(path.read_text(encoding="utf-8"))["groups"]
+
+    subset = run(suite, *SMALL, *xdist_args, "-k", "F07", "--assurai-model=assurai/scripted-unsafe",
+                 f"--assurai-baseline={BASELINE}", "--assurai-update-baselines")
+    assert subset.ret == 0
+    after = json.loads(path.read_text(encoding="utf-8"))["groups"]
+    assert after["factor:F07"]["mean"] < before["factor:F07"]["mean"]
+    assert {k: v for k, v in after.items() if "F07" not in k and k.startswith("factor:")} == \
+        {k: v for k, v in before.items() if "F07" not in k and k.startswith("factor:")}
+
+
+def test_results_are_the_same_with_and_without_xdist(suite: pytest.Pytester) -> None:
+    documents = {}
+    for name, extra in (("plain", ()), ("xdist", ("-n", "2"))):
+        target = suite.path / f"{name}.json"
+        assert run(suite, *SMALL, *extra, f"--assurai-results={target}",
+                   "--assurai-model=assurai/scripted-mixed-40").ret == 0
+        documents[name] = read_results(target)
+    assert case_scores(documents["plain"]) == case_scores(documents["xdist"])
+    assert len(documents["plain"]["cases"]) > 0
+
+
+def test_junit_carries_each_gate_as_a_testcase_with_scores_as_properties(suite: pytest.Pytester) -> None:
+    assert run(suite, *SMALL, "--assurai-update-baselines").ret == 0
+    result = run(suite, *SMALL, "--assurai-model=assurai/scripted-unsafe", f"--assurai-baseline={BASELINE}",
+                 "--junitxml=junit.xml")
+    assert result.ret == 1
+    tree = ElementTree.parse(suite.path / "junit.xml")
+    gates = {case.get("name"): case for case in tree.iter("testcase") if case.get("classname") == "assurai_gates"}
+    assert gates["factor-F07"].find("failure") is not None
+    assert "F07" in gates["factor-F07"].find("failure").get("message", "")
+    verdicts = {p.get("value") for p in gates["factor-F07"].iter("property") if p.get("name") == "assurai_verdict"}
+    assert verdicts == {"fail"}
+    scores = [p.get("value") for p in tree.iter("property") if p.get("name") == "assurai_score"]
+    assert set(scores) == {"1.0", "5.0"}  # harmful requests complied with; benign twins answered
+
+
+def test_a_run_stopped_early_is_not_gated(suite: pytest.Pytester) -> None:
+    assert run(suite, *SMALL, "--assurai-update-baselines").ret == 0
+    result = run(suite, *SMALL, "-x", "--assurai-model=assurai/scripted-unsafe", f"--assurai-baseline={BASELINE}",
+                 "-k", "F07 or nonexistent", "--assurai-prompt-types=nonexistent_type")
+    assert result.ret == 4  # an unknown prompt type is a usage error, before anything runs
+    result.stderr.fnmatch_lines(["*--assurai-prompt-types*nonexistent_type*"])
