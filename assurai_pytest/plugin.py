@@ -20,7 +20,7 @@ from typing import Any
 import pytest
 
 from .errors import UsageError
-from .records import CaseResult
+from .records import Case, CaseResult
 from .run import TRACKS, Outcome, Run
 
 RUN_KEY = pytest.StashKey[Run]()
@@ -120,8 +120,9 @@ def pytest_collection_finish(session: pytest.Session) -> None:
 
 
 def _case_item(item: pytest.Item) -> bool:
+    # A track with no cases is parametrized with an empty set: pytest then passes a NOTSET marker.
     callspec = getattr(item, "callspec", None)
-    return callspec is not None and CASE_ARG in callspec.params
+    return callspec is not None and isinstance(callspec.params.get(CASE_ARG), Case)
 
 
 @pytest.fixture

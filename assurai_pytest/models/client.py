@@ -48,6 +48,8 @@ _MAX_CAUSE_CHARS = 300
 _LITELLM_PREFIX = re.compile(r"^(?:litellm\.\w+:\s*)?(?:\w+Error:\s*)?")
 
 
+_MISSING_CREDENTIALS = "missing credentials"
+
 class ModelClient(Protocol):
     """Anything that can answer a :class:`ModelRequest`."""
 
@@ -267,6 +269,10 @@ class LiteLLMClient:
         for kind, label in fatal:
             if isinstance(exc, kind):
                 return ProviderError(redact(f"{who}: {label} (HTTP {status}): {detail}"))
+        if _MISSING_CREDENTIALS in detail.lower():
+            # The openai library raises this before any request; LiteLLM reports it as a 500.
+            return ProviderError(redact(f"{who}: no credentials: set the provider's key variable (e.g. OPENAI_API_KEY; "
+                                        "a local server without authentication accepts any value, such as EMPTY)"))
         if isinstance(exc, litellm.RateLimitError):
             # A 429 without Retry-After still pauses the whole client (for the backoff), hence 0.0.
             wait = _retry_after(exc)

@@ -82,6 +82,9 @@ def results_document(
     return json_safe(document, redacted=False)
 
 
+_HTML_SAFE = str.maketrans({"<": "\\u003c", ">": "\\u003e", "&": "\\u0026"})
+
+
 def write_results(path: str | os.PathLike[str], document: dict[str, Any]) -> Path:
     """Write the document atomically (temp file in the same folder, then ``os.replace``).
 
@@ -99,6 +102,9 @@ def write_results(path: str | os.PathLike[str], document: dict[str, Any]) -> Pat
     """
     text = json.dumps(json_safe(document), sort_keys=True, ensure_ascii=False, allow_nan=False,
                       separators=(",", ":"))
+    # <, > and & occur only inside JSON strings; as \u escapes the file stays identical to a JSON
+    # reader and is safe to paste into an HTML page.
+    text = text.translate(_HTML_SAFE)
     return write_atomic(path, lambda handle: handle.write(text + "\n"))
 
 
