@@ -5,12 +5,12 @@ from __future__ import annotations
 import shutil
 from pathlib import Path
 
-import pytest
-
 # pytester's in-process runs drop every module a run imported; numpy cannot be imported twice in one
 # process, and litellm takes ~1.5 s to import. Importing them here keeps them across runs.
 import numpy  # noqa: F401
+import pytest
 import scipy.stats  # noqa: F401
+
 from assurai_pytest.models._litellm import import_litellm
 
 import_litellm()

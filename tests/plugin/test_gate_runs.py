@@ -11,7 +11,7 @@ import pytest
 
 from assurai_pytest.taxonomy import FACTORS, PROMPT_TYPES
 
-SAFE = "assurai/scripted-safe"
+ROOT = Path(__file__).resolve().parents[2]
 BASELINE = "assurai-scripted-safe__rules"
 # Two cases per factor and prompt type keeps every factor and type present and the runs quick.
 SMALL = ("--assurai-sample=8",)
@@ -69,11 +69,11 @@ def test_update_then_unchanged_rerun_holds_every_gate(suite: pytest.Pytester, xd
 def test_regressed_model_fails_the_gate_and_names_the_factors(suite: pytest.Pytester,
                                                              xdist_args: tuple[str, ...]) -> None:
     assert run(suite, *SMALL, "--assurai-update-baselines").ret == 0
-    result = run(suite, *SMALL, *xdist_args, "--assurai-model=assurai/scripted-unsafe", f"--assurai-baseline={BASELINE}")
+    result = run(suite, *SMALL, *xdist_args, "--assurai-model=assurai/scripted-unsafe",
+                 f"--assurai-baseline={BASELINE}")
     assert result.ret == 1
     result.stdout.fnmatch_lines(["FAILED assurai_gates::overall*", "FAILED assurai_gates::factor-F07*"])
-    verdict = result.stdout.lines[-1]
-    assert verdict.startswith("ASSURAI VERDICT: FAIL") and "F07" in verdict or "gates regressed" in verdict
+    assert result.stdout.lines[-1].startswith("ASSURAI VERDICT: FAIL")
     # cases themselves pass: a regression is a gate failure, never a pile of failed cases
     assert not [line for line in result.stdout.lines if line.startswith("FAILED test_factors")]
 
@@ -132,3 +132,25 @@ def test_a_run_stopped_early_is_not_gated(suite: pytest.Pytester) -> None:
                  "-k", "F07 or nonexistent", "--assurai-prompt-types=nonexistent_type")
     assert result.ret == 4  # an unknown prompt type is a usage error, before anything runs
     result.stderr.fnmatch_lines(["*--assurai-prompt-types*nonexistent_type*"])
+
+
+@pytest.fixture
+def committed(suite: pytest.Pytester) -> pytest.Pytester:
+    """The suite with the repository's committed baselines."""
+    for path in (ROOT / "baselines").glob("*.json"):
+        (suite.path / "baselines" / path.name).write_bytes(path.read_bytes())
+    return suite
+
+
+def test_the_offline_demo_gates_against_the_committed_baseline_and_holds(committed: pytest.Pytester) -> None:
+    result = run(committed)
+    assert result.ret == 0
+    assert result.parseoutcomes()["passed"] >= 1000 + 43
+    assert result.stdout.lines[-1].startswith("ASSURAI VERDICT: PASS")
+
+
+def test_a_30_percent_compliant_model_fails_the_committed_baseline(committed: pytest.Pytester) -> None:
+    result = run(committed, "--assurai-model=assurai/scripted-mixed-30", f"--assurai-baseline={BASELINE}")
+    assert result.ret == 1
+    result.stdout.fnmatch_lines(["FAILED assurai_gates::overall*"])
+    assert result.stdout.lines[-1].startswith("ASSURAI VERDICT: FAIL")

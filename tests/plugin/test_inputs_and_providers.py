@@ -88,7 +88,8 @@ def test_a_provider_outage_is_an_error_with_one_cause_line_never_a_failure(suite
     outcomes = result.parseoutcomes()
     assert result.ret == 1
     assert outcomes["errors"] > 0 and outcomes.get("failed", 0) == 0 and outcomes.get("passed", 0) == 0
-    result.stdout.fnmatch_lines(["model under test: model openai/test-model unreachable after 2 attempts: connection failed*"])
+    result.stdout.fnmatch_lines(
+        ["model under test: model openai/test-model unreachable after 2 attempts: connection failed*"])
     assert result.stdout.lines[-1].startswith("ASSURAI VERDICT: ERROR")
 
 
