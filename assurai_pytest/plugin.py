@@ -74,7 +74,7 @@ def pytest_configure(config: pytest.Config) -> None:
     if config.pluginmanager.hasplugin("xdist"):
         config.pluginmanager.register(XdistHooks(), "assurai-xdist")
     if html:
-        config.pluginmanager.register(HtmlHooks(), "assurai-html")
+        config.pluginmanager.register(HtmlHooks(settings.model), "assurai-html")
 
 
 def pytest_report_header(config: pytest.Config) -> list[str]:
@@ -190,6 +190,8 @@ class AssuraiPlugin:
             raise pytest.UsageError(str(exc)) from None
         if self.outcome.comparison is not None:
             for report in _gate_reports(self.outcome.comparison, session):
+                if self.html and report.when == "call" and report.failed:
+                    _add_worst_cases(report, self.outcome.comparison, self.run.results)
                 session.config.hook.pytest_runtest_logreport(report=report)
         return result
 
@@ -287,6 +289,9 @@ class XdistHooks:
 class HtmlHooks:
     """Hooks that exist only when a pytest-html report is written."""
 
+    def __init__(self, model: str) -> None:
+        self.model = model
+
     @pytest.hookimpl
     def pytest_html_results_summary(self, prefix: list[str], summary: list[str], postfix: list[str],
                                     session: pytest.Session) -> None:
@@ -297,6 +302,12 @@ class HtmlHooks:
 
             outcome = plugin.outcome
             summary.append(summary_html(outcome.run_info, outcome.aggregates, outcome.comparison))
+
+    @pytest.hookimpl
+    def pytest_html_report_title(self, report: Any) -> None:
+        """Name the page after what it judges rather than after the file."""
+        # pytest-html's template escapes the title itself.
+        report.title = f"AssurAI Korean safety report — {self.model}"
 
     @pytest.hookimpl
     def pytest_html_results_table_header(self, cells: list[str]) -> None:
@@ -333,6 +344,17 @@ def _add_html_extra(report: pytest.TestReport, result: CaseResult) -> None:
         and result.label != "over_refusal"
     details = case_html(result, max_chars=QUIET_CASE_CHARS if quiet else None)
     report.extras = [*getattr(report, "extras", []), extras.html(details)]  # type: ignore[attr-defined]
+
+
+def _add_worst_cases(report: pytest.TestReport, comparison: Any, results: dict[str, CaseResult]) -> None:
+    """Attach the full details of a failed gate's worst cases to its report."""
+    from pytest_html import extras
+
+    from .report.html import case_html
+
+    gate = next(g for g in comparison.gates if report.nodeid.endswith(re.sub(r"[^A-Za-z0-9_.-]+", "-", g.key)))
+    details = [extras.html(case_html(results[case], worst=True)) for case in gate.worst_cases if case in results]
+    report.extras = [*getattr(report, "extras", []), *details]  # type: ignore[attr-defined]
 
 
 def _gate_from_dict(data: dict[str, Any]) -> Any:

@@ -62,7 +62,7 @@ import re
 import unicodedata
 from dataclasses import dataclass
 
-from assurai_pytest.records import Case, JudgeVote, ModelReply, Verdict
+from assurai_pytest.records import Case, JudgeVote, ModelReply, Usage, Verdict
 
 from .base import blocked_verdict
 
@@ -298,5 +298,5 @@ class RulesJudge:
             return blocked_verdict(self.name)
         score, label, reason = assess(reply.text, case.expected)
         reason = REASON_PREFIX + reason
-        return Verdict(score=float(score), label=label, reason=reason,
+        return Verdict(score=float(score), label=label, reason=reason, usage=Usage(cost=0.0),
                        votes=(JudgeVote(self.name, float(score), label, reason),))

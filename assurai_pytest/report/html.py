@@ -90,8 +90,18 @@ _STYLE = """<style>
 .assurai{color:#222;font-size:12px;margin:8px 0 16px}
 .assurai h2{margin:18px 0 6px}
 .assurai table{border-collapse:collapse;margin:4px 0 10px}
-.assurai th,.assurai td{border:1px solid #ddd;padding:2px 6px;text-align:left;vertical-align:top}
-.assurai td.n{text-align:right;font-variant-numeric:tabular-nums}
+.assurai th,.assurai td{border:1px solid #ddd;padding:2px 6px;text-align:left;vertical-align:baseline}
+.assurai th{white-space:nowrap;background:#f6f6f6}
+.assurai td.n{text-align:right;font-variant-numeric:tabular-nums;white-space:nowrap}
+.assurai table.assurai-gates td:first-child,.assurai table.assurai-groups td:first-child{white-space:nowrap}
+.assurai-meanbar{display:inline-block;width:60px;height:8px;margin-right:6px;background:#eee;vertical-align:middle}
+.assurai-meanbar span{display:block;height:8px;background:#4a7fc1}
+.assurai tr.assurai-low .assurai-meanbar span{background:#d08a00}
+.assurai-headline{font-size:13px;font-weight:bold}
+.assurai-headline-bad{color:#900}
+.assurai-goto{color:#06c;cursor:pointer;white-space:nowrap;border-bottom:1px dotted #06c}
+.assurai details.assurai-more summary{cursor:pointer;margin:4px 0}
+.assurai tr.assurai-refused td{background:#fff0c2}
 .assurai tr.assurai-overall td{font-weight:bold;background:#e8eefb}
 .assurai tr.assurai-cat td{font-weight:bold;background:#f1f1f1}
 .assurai tr.assurai-factor td:first-child{padding-left:18px}
@@ -111,6 +121,16 @@ _STYLE = """<style>
 .assurai-case table{border-collapse:collapse}
 .assurai-case th,.assurai-case td{border:1px solid #ddd;padding:2px 6px;text-align:left;vertical-align:top}
 .assurai-worst summary,.assurai-err{color:#900}
+#results-table td.col-assurai_factor,#results-table td.col-assurai_prompt_type,#results-table td.col-assurai_score,
+#results-table td.col-assurai_verdict{color:#333}
+#results-table td.col-assurai_score,#results-table td.col-assurai_verdict{white-space:nowrap}
+#results-table td.col-assurai_score{text-align:right;font-variant-numeric:tabular-nums}
+#results-table td[data-assurai-verdict=unsafe],#results-table td[data-assurai-verdict=regressed],
+#results-table td[data-assurai-verdict=error]{color:#900;font-weight:bold;background:#fdd}
+#results-table td[data-assurai-verdict=over-refusal]{color:#8a5300;font-weight:bold;background:#fff0c2}
+#results-table tbody.failed>tr.collapsible>td,#results-table tbody.error>tr.collapsible>td{background:#fdd}
+#results-table tbody.failed>tr.collapsible>td.col-testId,
+#results-table tbody.error>tr.collapsible>td.col-testId{color:#900}
 </style>"""
 
 # Static: every value it reads comes from escaped data attributes, never from this template.
@@ -151,6 +171,30 @@ _FILTER_SCRIPT = """<script>
     }
     count.textContent = (factor || show || needle) ? shown + " of " + total + " rows shown" : "";
   }
+  function caseCell(id) {
+    var cells = document.querySelectorAll("#results-table td[data-assurai-case]");
+    for (var i = 0; i < cells.length; i++) {
+      if (cells[i].getAttribute("data-assurai-case") === id) { return cells[i]; }
+    }
+    return null;
+  }
+  // A worst case in the gate table: show only its row, open it and scroll to it.
+  function goTo(id) {
+    factorSel.value = ""; showSel.value = ""; text.value = id.toLowerCase(); apply();
+    var cell = caseCell(id);
+    var result = cell && cell.parentNode.querySelector("td.col-result.collapsed");
+    if (result) { result.click(); }
+    setTimeout(function () {
+      var again = caseCell(id);
+      (again || document.getElementById("results-table")).scrollIntoView({block: "start"});
+    }, 0);
+  }
+  function clear() { factorSel.value = ""; showSel.value = ""; text.value = ""; apply(); }
+  document.getElementById("assurai-summary").addEventListener("click", function (ev) {
+    var el = ev.target;
+    if (el.hasAttribute("data-assurai-goto")) { goTo(el.getAttribute("data-assurai-goto")); }
+    else if (el.hasAttribute("data-assurai-clear")) { clear(); }
+  });
   box.addEventListener("change", apply);
   box.addEventListener("input", apply);
   new MutationObserver(apply).observe(document.body, {childList: true});
@@ -169,6 +213,7 @@ _SHOW_OPTIONS: tuple[tuple[str, str], ...] = (
 # Chart geometry (px): label column, plot area for the 1–5 scale, value column.
 _CHART_WIDTH, _LABEL_RIGHT, _PLOT_X, _PLOT_W, _ROW_H, _TOP = 780, 200, 210, 440, 16, 40
 _COLOR_NOW, _COLOR_FAIL, _COLOR_CI, _COLOR_BASE = "#4a7fc1", "#d33", "#222", "#000"
+_COLOR_FLOOR, _COLOR_FAIL_TEXT = "#e07b00", "#b00"
 
 
 def esc(value: object) -> str:
@@ -208,7 +253,7 @@ def summary_html(run: RunInfo, aggregates: Aggregates, comparison: Comparison | 
         "<h2>AssurAI gates</h2>",
         _gate_table_html(rows),
         "<h2>Mean safety score per factor (now vs baseline, 95% CI)</h2>",
-        factor_chart_svg(rows),
+        factor_chart_svg(rows, _floors(comparison)),
         _prompt_type_html(aggregates),
         "<h2>Categories</h2>",
         _group_table_html("category", [(_category_name(k), s) for k, s in _ordered_categories(aggregates)]),
@@ -332,11 +377,12 @@ def case_html(result: CaseResult, worst: bool = False, *, max_chars: int | None 
     return "".join(parts)
 
 
-def factor_chart_svg(rows: list[GateRow]) -> str:
-    """Inline SVG: per factor, the mean now (bar), its 95% CI (whisker) and the baseline (tick).
+def factor_chart_svg(rows: list[GateRow], floors: dict[str, float] | None = None) -> str:
+    """Inline SVG: per factor, the mean now (bar), its 95% CI (whisker), the baseline (tick), the floor.
 
     Args:
         rows: gate rows from ``gate_rows``; category rows become headings, factor rows bars.
+        floors: gate key → the absolute floor stored in the baseline (dashed mark); None draws none.
 
     Returns:
         A standalone, well-formed ``<svg>`` element (no script, nothing fetched).
@@ -349,7 +395,7 @@ def factor_chart_svg(rows: list[GateRow]) -> str:
         'font-size="11" aria-label="Mean safety score per factor, now versus baseline, with 95% confidence '
         'intervals; 5 is safest">',
         "<title>Mean safety score per factor (1–5, 5 safest)</title>",
-        *_chart_legend(),
+        *_chart_legend(bool(floors)),
     ]
     for tick in range(1, 6):
         x = _x(tick)
@@ -360,14 +406,14 @@ def factor_chart_svg(rows: list[GateRow]) -> str:
         if row.kind == "category":
             out.append(f'<text x="4" y="{y + 12}" font-weight="bold">{esc(row.label)}</text>')
             continue
-        out.append(_chart_factor(row, y))
+        out.append(_chart_factor(row, y, (floors or {}).get(row.key)))
     out.append("</svg>")
     return "".join(out)
 
 
-def _chart_legend() -> list[str]:
+def _chart_legend(floor: bool) -> list[str]:
     y = 6
-    return [
+    legend = [
         f'<rect x="{_PLOT_X}" y="{y}" width="14" height="8" fill="{_COLOR_NOW}"/>',
         f'<text x="{_PLOT_X + 18}" y="{y + 8}">now</text>',
         f'<rect x="{_PLOT_X + 50}" y="{y}" width="14" height="8" fill="{_COLOR_FAIL}"/>',
@@ -377,14 +423,25 @@ def _chart_legend() -> list[str]:
         f'<rect x="{_PLOT_X + 205}" y="{y - 2}" width="2" height="12" fill="{_COLOR_BASE}"/>',
         f'<text x="{_PLOT_X + 211}" y="{y + 8}">baseline</text>',
     ]
+    if floor:
+        legend += [
+            f'<line x1="{_PLOT_X + 268}" y1="{y - 2}" x2="{_PLOT_X + 268}" y2="{y + 10}" stroke="{_COLOR_FLOOR}" '
+            'stroke-width="2" stroke-dasharray="3 2"/>',
+            f'<text x="{_PLOT_X + 274}" y="{y + 8}">floor (fails below)</text>',
+        ]
+    return legend
 
 
-def _chart_factor(row: GateRow, y: int) -> str:
+def _chart_factor(row: GateRow, y: int, floor: float | None = None) -> str:
     now, low, high, base = finite(row.now), finite(row.ci_low), finite(row.ci_high), finite(row.baseline)
-    tip = (f"{row.label}: now {fmt_mean(now)} {_ci_text(low, high)}, baseline {fmt_mean(base)}, "
+    floor = finite(floor)
+    floor_text = f", floor {fmt_mean(floor)}" if floor is not None else ""
+    tip = (f"{row.label}: now {fmt_mean(now)} {_ci_text(low, high)}, baseline {fmt_mean(base)}{floor_text}, "
            f"n {fmt_int(row.n)}, {fmt_verdict(row.verdict)}")
+    # A regressed factor's label and value are red and bold too, not only its bar.
+    mark = f' fill="{_COLOR_FAIL_TEXT}" font-weight="bold"' if row.failed else ""
     out = [f"<g><title>{esc(tip)}</title>",
-           f'<text x="{_LABEL_RIGHT}" y="{y + 12}" text-anchor="end">{esc(row.label)}</text>']
+           f'<text x="{_LABEL_RIGHT}" y="{y + 12}" text-anchor="end"{mark}>{esc(row.label)}</text>']
     if now is not None:
         color = _COLOR_FAIL if row.failed else _COLOR_NOW
         out.append(f'<rect x="{_PLOT_X}" y="{y + 3}" width="{_x(now) - _PLOT_X:.1f}" height="10" '
@@ -393,11 +450,21 @@ def _chart_factor(row: GateRow, y: int) -> str:
         x1, x2, mid = _x(low), _x(high), y + 8
         out.append(f'<path d="M{x1:.1f} {mid - 4}V{mid + 4}M{x1:.1f} {mid}H{x2:.1f}'
                    f'M{x2:.1f} {mid - 4}V{mid + 4}" stroke="{_COLOR_CI}" fill="none"/>')
+    if floor is not None:
+        out.append(f'<line x1="{_x(floor):.1f}" y1="{y}" x2="{_x(floor):.1f}" y2="{y + _ROW_H}" '
+                   f'stroke="{_COLOR_FLOOR}" stroke-width="2" stroke-dasharray="3 2"/>')
     if base is not None:
         out.append(f'<rect x="{_x(base) - 1:.1f}" y="{y + 1}" width="2" height="14" fill="{_COLOR_BASE}"/>')
     value = fmt_mean(now) + (f" ({fmt_delta(row.delta)})" if finite(row.delta) is not None else "")
-    out.append(f'<text x="{_PLOT_X + _PLOT_W + 8}" y="{y + 12}">{esc(value)}</text></g>')
+    value += " FAIL" if row.failed else ""
+    out.append(f'<text x="{_PLOT_X + _PLOT_W + 8}" y="{y + 12}"{mark}>{esc(value)}</text></g>')
     return "".join(out)
+
+
+def _floors(comparison: Comparison | None) -> dict[str, float]:
+    if comparison is None:
+        return {}
+    return {g.key: floor for g in comparison.gates if (floor := finite(g.floor)) is not None}
 
 
 def _x(score: float) -> float:
@@ -439,8 +506,14 @@ def _gate_table_html(rows: list[GateRow]) -> str:
         classes = _ROW_CLASSES.get(row.kind, "assurai-group") + (" assurai-fail" if row.failed else "")
         why = ""
         if row.failed:
-            worst = f" · worst: {', '.join(row.worst_cases)}" if row.worst_cases else ""
-            why = f'<div class="assurai-why">{esc(row.reason + worst)}</div>'
+            worst = ""
+            if row.worst_cases:
+                links = ", ".join(
+                    f'<span class="assurai-goto" data-assurai-goto="{case}" title="show this case in the results '
+                    f'table">{case}</span>' for case in _escaped(list(row.worst_cases))
+                )
+                worst = f" · worst: {links}"
+            why = f'<div class="assurai-why">{esc(row.reason)}{worst}</div>'
         code = f' data-assurai-factor="{esc(row.code)}"' if row.code else ""
         body.append(
             f'<tr class="{classes}"{code}><td>{esc(row.label)}</td><td class="n">{fmt_int(row.n)}</td>'
@@ -477,9 +550,18 @@ def _table(title: str, rows: list[str]) -> str:
 
 def _summary_row(name_html: str, s: Summary, attrs: str = "") -> str:
     return (f'<tr{attrs}><td>{name_html}</td><td class="n">{fmt_int(s.n)}</td>'
-            f'<td class="n">{fmt_mean(s.mean)}</td><td class="n">{fmt_ci(s)}</td>'
+            f'<td class="n">{_mean_bar(s.mean)}{fmt_mean(s.mean)}</td><td class="n">{fmt_ci(s)}</td>'
             f'<td class="n">{fmt_rate(s.unsafe_rate)}</td><td class="n">{fmt_rate(s.refusal_rate)}</td>'
             f'<td class="n">{s.unjudged:,}</td></tr>')
+
+
+def _mean_bar(mean: float | None) -> str:
+    """A small bar for a 1–5 mean (empty at 1, full at 5), so weak groups stand out at a glance."""
+    value = finite(mean)
+    if value is None:
+        return ""
+    width = (min(max(value, 1.0), 5.0) - 1.0) / 4.0 * 100
+    return f'<span class="assurai-meanbar"><span style="width:{width:.0f}%"></span></span>'
 
 
 def _ordered_categories(aggregates: Aggregates) -> list[tuple[str, Summary]]:
@@ -497,18 +579,32 @@ def _over_refusal_html(aggregates: Aggregates) -> str:
     over = aggregates.over_refusal
     if not over.n:
         return ""
+    factors = [(number, s) for number, s in sorted(aggregates.over_refusal_by_factor.items()) if s.n]
+    refusing = sum(1 for _, s in factors if (finite(s.refusal_rate) or 0) > 0)
     rows = "".join(
-        f'<tr><td>{esc(factor_label(number))}</td><td class="n">{fmt_int(s.n)}</td>'
+        f'<tr{_refused_attr(s)}><td>{esc(factor_label(number))}</td><td class="n">{fmt_int(s.n)}</td>'
         f'<td class="n">{fmt_rate(s.refusal_rate)}</td><td class="n">{fmt_mean(s.mean)}</td></tr>'
-        for number, s in sorted(aggregates.over_refusal_by_factor.items()) if s.n
+        for number, s in factors
     )
-    return (
+    bad = " assurai-headline-bad" if (finite(over.refusal_rate) or 0) > 0 else ""
+    out = (
         "<h2>Over-refusal of benign prompts</h2>"
-        f"<p>{fmt_rate(over.refusal_rate)} of {fmt_int(over.n)} benign prompts refused "
-        f"(mean score {fmt_mean(over.mean)}).</p>"
-        '<table class="assurai-groups"><thead><tr><th>factor</th><th>n</th><th>refused</th><th>mean</th>'
-        f"</tr></thead><tbody>{rows}</tbody></table>"
+        f'<p class="assurai-headline{bad}">{fmt_rate(over.refusal_rate)} of {fmt_int(over.n)} benign prompts '
+        f"refused (mean score {fmt_mean(over.mean)}).</p>"
     )
+    if not factors:
+        return out
+    # Open when a factor refused something; 35 rows of 0.0% only push the results table down.
+    return (
+        out + f'<details class="assurai-more"{" open" if refusing else ""}><summary>per factor: '
+        f"{refusing} of {len(factors)} factors refused a benign prompt</summary>"
+        '<table class="assurai-groups"><thead><tr><th>factor</th><th>n</th><th>refused</th><th>mean</th>'
+        f"</tr></thead><tbody>{rows}</tbody></table></details>"
+    )
+
+
+def _refused_attr(s: Summary) -> str:
+    return ' class="assurai-refused"' if (finite(s.refusal_rate) or 0) > 0 else ""
 
 
 def _filter_html(comparison: Comparison | None) -> str:
@@ -519,13 +615,15 @@ def _filter_html(comparison: Comparison | None) -> str:
     }
     factors = "".join(f'<option value="{f.code}">{esc(factor_label(f.number))}</option>' for f in FACTORS)
     shows = "".join(f'<option value="{value}">{esc(text)}</option>' for value, text in _SHOW_OPTIONS)
+    hint = "<div>Click a worst case in the gate table to show only its row.</div>" if regressed["cases"] else ""
     return (
         f'<div class="assurai-filter" id="assurai-filter" data-regressed="{esc(json.dumps(regressed))}">'
         "<h2>Filter the results table</h2>"
         f'<label>factor <select name="factor"><option value="">all factors</option>{factors}</select></label>'
         f'<label>show <select name="show">{shows}</select></label>'
         '<label>text <input name="text" type="search" placeholder="test id, factor, prompt type"></label>'
-        '<span class="assurai-count"></span></div>'
+        '<span class="assurai-goto" data-assurai-clear="1">clear</span> <span class="assurai-count"></span>'
+        f"{hint}</div>"
     )
 
 

@@ -276,7 +276,9 @@ def test_rate_limiter_spaces_requests() -> None:
         return stamps
 
     stamps = asyncio.run(starts())
-    assert all(b - a >= 0.099 for a, b in zip(stamps, stamps[1:], strict=False))
+    # 600/min is one every 0.1 s: five acquisitions span at least four intervals. A loaded machine
+    # can only make them later, and a late slot may be followed by a shorter gap, so check the span.
+    assert stamps[-1] - stamps[0] >= 0.399
     with pytest.raises(ValueError):
         RateLimiter(0)
 

@@ -21,6 +21,7 @@ from report_data import (
     nasty_case,
     nasty_run,
     run_info,
+    summary,
 )
 
 from assurai_pytest.records import JudgeVote, Message
@@ -227,7 +228,7 @@ def test_summary_never_lets_input_become_markup(text: str) -> None:
     assert {t for t, _ in parsed.tags} <= {
         "div", "style", "p", "br", "table", "thead", "tbody", "tr", "th", "td", "code", "span", "ul", "li",
         "h2", "svg", "title", "rect", "text", "line", "g", "path", "label", "select", "option", "input",
-        "script",
+        "script", "details", "summary",
     }
 
 
@@ -239,3 +240,32 @@ def test_case_html_can_cut_long_texts_after_redacting() -> None:
     assert "가" * 90 + " sk-*** 나나 … [498 more characters]" in text
     assert "sk-proj" not in text
     assert "전세사기" in text  # short texts are whole
+
+
+def test_chart_marks_each_factors_floor_and_names_regressions_in_red() -> None:
+    markup = summary_html(run_info(), aggregates(), comparison())
+    svg = markup[markup.index("<svg"): markup.index("</svg>") + len("</svg>")]
+    root = ET.fromstring(svg)
+    ns = "{http://www.w3.org/2000/svg}"
+    groups = root.findall(f"{ns}g")
+    assert all(g.find(f"{ns}line[@stroke-dasharray]") is not None for g in groups)  # floor 3.0 from every gate
+    assert "floor (fails below)" in svg
+    red = [t.text for g in groups for t in g.findall(f"{ns}text[@font-weight='bold']")]
+    assert red == ["F07 harassment", "3.10 (-1.00) FAIL", "F21 fraud", "3.10 (-1.00) FAIL"]
+    assert "stroke-dasharray" not in factor_chart_svg([])  # no gates, no floor
+
+
+def test_worst_cases_jump_to_their_rows() -> None:
+    parsed = Parsed(summary_html(run_info(), aggregates(), comparison()))
+    targets = [a["data-assurai-goto"] for t, a in parsed.tags if "data-assurai-goto" in a]
+    assert targets == [f"{code}-role_playing-{i:04d}" for code in ("F07", "F21") for i in range(3)]
+
+
+def test_over_refusal_table_is_folded_unless_something_was_refused() -> None:
+    def details(**kw: object) -> dict[str, str | None]:
+        parsed = Parsed(summary_html(run_info(), aggregates(**kw), comparison()))
+        return next(a for t, a in parsed.tags if t == "details")
+
+    assert "open" in details()  # F07 and F21 refused benign prompts
+    quiet = {7: summary(60, 4.9, refusal_rate=0.0), 21: summary(60, 4.9, refusal_rate=0.0)}
+    assert "open" not in details(over_refusal_by_factor=quiet)
