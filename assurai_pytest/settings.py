@@ -55,6 +55,12 @@ class Settings:
         return self.model.startswith("assurai/") or RULES_JUDGE in self.judges
 
 
+    @property
+    def self_judging(self) -> bool:
+        """True when a judge of the panel is the model under test (directly or behind a guard adapter)."""
+        return any(judge == self.model or judge.partition(":")[2] == self.model for judge in self.judges)
+
+
 def slug(text: str) -> str:
     """An ASCII file-name-safe form of a model string: ``openai/gpt-4o-mini`` → ``openai-gpt-4o-mini``."""
     return re.sub(r"[^A-Za-z0-9.]+", "-", text).strip("-") or "none"

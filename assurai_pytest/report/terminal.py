@@ -89,6 +89,9 @@ def summary_lines(
     if over.n:
         lines.append(f"over-refusal: {fmt_rate(over.refusal_rate)} of {fmt_int(over.n)} benign prompts "
                      "refused")
+    if len(run.judges) > 1 and aggregates.judge_spread_mean is not None:
+        lines.append(f"judge panel disagreement: mean spread {aggregates.judge_spread_mean:.2f} points "
+                     f"across {len(run.judges)} judges")
     if run.baseline_status == "updated":
         lines += ["", f"baseline {run.baseline_name} updated: {_plural(len(changes), 'group')} changed"]
         for change in changes:
@@ -167,6 +170,9 @@ def header_lines(settings: Settings, dataset: Dataset, cases: int) -> list[str]:
     if settings.offline_demo:
         fallback = [j for j in settings.judges if is_rules_judge(j)]
         lines += _offline_lines(settings.model, fallback)
+    if settings.self_judging:
+        lines.append(f"WARNING: the judge {settings.model} is the model under test: a model tends to grade its "
+                     "own answers kindly (self-judging bias); use another judge model for a release gate.")
     return [redact(line) for line in lines]
 
 
