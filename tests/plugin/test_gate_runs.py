@@ -9,17 +9,13 @@ from xml.etree import ElementTree
 
 import pytest
 
+from assurai_pytest.report.results import read_results  # validates against the results schema
 from assurai_pytest.taxonomy import FACTORS, PROMPT_TYPES
 
 ROOT = Path(__file__).resolve().parents[2]
 BASELINE = "assurai-scripted-safe__rules"
 # Two cases per factor and prompt type keeps every factor and type present and the runs quick.
 SMALL = ("--assurai-sample=8",)
-
-
-def read_results(path: Path) -> dict:
-    """The JSON results a run wrote with ``--assurai-results``."""
-    return json.loads(path.read_text(encoding="utf-8"))
 
 
 def case_scores(document: dict) -> dict[str, tuple]:
@@ -108,6 +104,7 @@ def test_results_are_the_same_with_and_without_xdist(suite: pytest.Pytester) -> 
                    "--assurai-model=assurai/scripted-mixed-40").ret == 0
         documents[name] = read_results(target)
     assert case_scores(documents["plain"]) == case_scores(documents["xdist"])
+    assert documents["plain"]["aggregates"] == documents["xdist"]["aggregates"]
     assert len(documents["plain"]["cases"]) > 0
 
 
