@@ -96,6 +96,11 @@ def summary_lines(
         lines += ["", f"baseline {run.baseline_name} updated: {_plural(len(changes), 'group')} changed"]
         for change in changes:
             lines += _wrap(change, width, "  ", "    ")
+    notice = offline_notice(run)
+    if notice:
+        lines.append("")
+        for line in notice:
+            lines += _wrap(line, width, "", "  ")
     return [redact(line) for line in lines]
 
 
