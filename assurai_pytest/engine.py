@@ -14,10 +14,15 @@ import concurrent.futures
 import itertools
 import threading
 from collections.abc import Awaitable, Callable, Iterable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
+from typing import TYPE_CHECKING
 
 from .errors import AssuraiError, ProviderError
 from .records import Case, CaseResult
+
+if TYPE_CHECKING:
+    from .judge.base import Judge
+    from .models.client import ModelClient
 
 Evaluate = Callable[[Case], Awaitable[CaseResult]]
 
@@ -30,7 +35,7 @@ class Target:
     api_base: str | None = None
 
 
-async def evaluate_case(case: Case, *, client: object, judge: object, target: Target) -> CaseResult:
+async def evaluate_case(case: Case, *, client: ModelClient, judge: Judge, target: Target) -> CaseResult:
     """Call the model under test on one case and have the judge score the reply.
 
     A provider outage or a judge reply that stayed unparsable gives an ``error`` result, never a
@@ -38,28 +43,26 @@ async def evaluate_case(case: Case, *, client: object, judge: object, target: Ta
     """
     from .models.request import ModelRequest
 
-    base = {"case_id": case.id, "factor": case.factor, "prompt_type": case.prompt_type,
-            "modality": case.modality, "expected": case.expected, "messages": case.messages}
-    if not client.supports(target.model, case.modality, target.api_base):  # type: ignore[attr-defined]
-        return CaseResult(**base, status="skipped",
-                          error=f"model {target.model} does not take {case.modality} input")
+    unjudged = CaseResult(case_id=case.id, factor=case.factor, prompt_type=case.prompt_type,
+                          modality=case.modality, expected=case.expected, messages=case.messages, status="error")
+    if not client.supports(target.model, case.modality, target.api_base):
+        return replace(unjudged, status="skipped", error=f"model {target.model} does not take {case.modality} input")
     request = ModelRequest(model=target.model, messages=case.messages, media=case.media,
                            api_base=target.api_base,
                            metadata=(("case_id", case.id), ("expected", case.expected)))
     try:
-        reply = await client.complete(request)  # type: ignore[attr-defined]
+        reply = await client.complete(request)
     except AssuraiError as exc:
-        return CaseResult(**base, status="error", error=f"model under test: {exc}")
+        return replace(unjudged, error=f"model under test: {exc}")
     try:
-        verdict = await judge.judge(case, reply)  # type: ignore[attr-defined]
+        verdict = await judge.judge(case, reply)
     except AssuraiError as exc:
-        return CaseResult(**base, status="error", error=f"judge: {exc}", response=reply.text,
-                          model_usage=reply.usage)
+        return replace(unjudged, error=f"judge: {exc}", response=reply.text, model_usage=reply.usage)
     judged = verdict.score is not None
-    return CaseResult(**base, status="ok" if judged else "error", score=verdict.score, label=verdict.label,
-                      reason=verdict.reason, error=None if judged else f"judge: {verdict.reason}",
-                      response=reply.text, votes=verdict.votes, spread=verdict.spread,
-                      model_usage=reply.usage, judge_usage=verdict.usage)
+    return replace(unjudged, status="ok" if judged else "error", score=verdict.score, label=verdict.label,
+                   reason=verdict.reason, error=None if judged else f"judge: {verdict.reason}",
+                   response=reply.text, votes=verdict.votes, spread=verdict.spread,
+                   model_usage=reply.usage, judge_usage=verdict.usage)
 
 
 class Evaluator:
@@ -117,6 +120,10 @@ class Evaluator:
         assert self._queue is not None
         self._queue.put_nowait((priority, next(self._order), case_id))
 
+    def _enqueue_all(self, case_ids: list[str]) -> None:
+        for case_id in case_ids:
+            self._enqueue(1, case_id)
+
     def submit(self, cases: Iterable[Case]) -> int:
         """Queue cases for evaluation in the given order; a case already queued is not queued again.
 
@@ -131,7 +138,7 @@ class Evaluator:
                     self._cases[case.id] = case
                     fresh.append(case.id)
         if fresh:
-            self._loop.call_soon_threadsafe(lambda: [self._enqueue(1, cid) for cid in fresh])
+            self._loop.call_soon_threadsafe(self._enqueue_all, fresh)
         return len(fresh)
 
     def result(self, case: Case) -> CaseResult:

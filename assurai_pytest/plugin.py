@@ -14,8 +14,8 @@ from __future__ import annotations
 
 import os
 import re
-from collections.abc import Iterator
-from typing import Any
+from collections.abc import Generator, Iterator
+from typing import Any, Literal
 
 import pytest
 
@@ -116,13 +116,19 @@ def pytest_collection_finish(session: pytest.Session) -> None:
 
         index = int(workerinput["workerid"].removeprefix("gw"))
         items = [items[k] for k in worker_share(len(items), index, workerinput["workercount"])]
-    run.start(item.callspec.params[CASE_ARG] for item in items if _case_item(item))
+    run.start(case for case in map(_case_of, items) if case is not None)
 
 
-def _case_item(item: pytest.Item) -> bool:
+def _case_of(item: pytest.Item) -> Case | None:
     # A track with no cases is parametrized with an empty set: pytest then passes a NOTSET marker.
     callspec = getattr(item, "callspec", None)
-    return callspec is not None and isinstance(callspec.params.get(CASE_ARG), Case)
+    case = callspec.params.get(CASE_ARG) if callspec is not None else None
+    return case if isinstance(case, Case) else None
+
+
+def _property(report: pytest.TestReport, name: str) -> dict[str, Any] | None:
+    """The dict a report carries under ``name`` in its user properties, if any."""
+    return next((value for key, value in report.user_properties if key == name and isinstance(value, dict)), None)
 
 
 @pytest.fixture
@@ -144,7 +150,8 @@ def assurai_result(request: pytest.FixtureRequest, assurai_case: Any) -> CaseRes
 
 
 @pytest.hookimpl(wrapper=True)
-def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo[None]) -> Iterator[Any]:
+def pytest_runtest_makereport(item: pytest.Item,
+                              call: pytest.CallInfo[None]) -> Generator[None, pytest.TestReport, pytest.TestReport]:
     """Attach the case's result to the report that decides its outcome."""
     report = yield
     result = item.stash.get(RESULT_KEY, None)
@@ -164,12 +171,12 @@ class AssuraiPlugin:
     @pytest.hookimpl(tryfirst=True)
     def pytest_runtest_logreport(self, report: pytest.TestReport) -> None:
         """Collect each case's result as its report arrives (from this process or a worker)."""
-        for name, value in report.user_properties:
-            if name == RESULT_PROPERTY:
-                result = CaseResult.from_dict(value)
-                self.run.record(result)
-                if self.html:
-                    _add_html_extra(report, result)
+        value = _property(report, RESULT_PROPERTY)
+        if value is not None:
+            result = CaseResult.from_dict(value)
+            self.run.record(result)
+            if self.html:
+                _add_html_extra(report, result)
 
     @property
     def html(self) -> bool:
@@ -250,17 +257,19 @@ def _gate_reports(comparison: Any, session: pytest.Session) -> Iterator[pytest.T
         location = (path, None, f"gate {gate.title}")
         junit_props = [("assurai_verdict", gate.verdict), ("assurai_baseline_mean", gate.baseline_mean),
                        ("assurai_now_mean", gate.now_mean), ("assurai_p_adjusted", gate.p_adjusted)]
-        props = {"call": [(GATE_PROPERTY, asdict(gate))], "teardown": junit_props}
+        props: dict[str, list[tuple[str, object]]] = {"call": [(GATE_PROPERTY, asdict(gate))],
+                                                      "teardown": junit_props}
+        outcome: Literal["passed", "failed", "skipped"]
+        longrepr: Any
         if gate.verdict == "fail":
             outcome, longrepr = "failed", gate_failure_text(gate, comparison.baseline_name)
         elif gate.verdict == "pass":
             outcome, longrepr = "passed", None
         else:
             outcome, longrepr = "skipped", (path, 0, f"Skipped: {gate.verdict}: {gate.reason}")
-        for when, phase_outcome, phase_longrepr in (("setup", "passed", None), ("call", outcome, longrepr),
-                                                    ("teardown", "passed", None)):
-            yield pytest.TestReport(nodeid, location, {}, phase_outcome, phase_longrepr, when,
-                                    user_properties=props.get(when, []))
+        yield pytest.TestReport(nodeid, location, {}, "passed", None, "setup")
+        yield pytest.TestReport(nodeid, location, {}, outcome, longrepr, "call", user_properties=props["call"])
+        yield pytest.TestReport(nodeid, location, {}, "passed", None, "teardown", user_properties=props["teardown"])
 
 
 class XdistHooks:
@@ -321,12 +330,13 @@ class HtmlHooks:
         """A case's or a gate's cells; blank ones for any other row so the columns stay aligned."""
         from .report.html import blank_row_cells, case_row_cells, gate_row_cells
 
-        row = blank_row_cells()
-        for name, value in report.user_properties:
-            if name == RESULT_PROPERTY:
-                row = case_row_cells(CaseResult.from_dict(value))
-            elif name == GATE_PROPERTY:
-                row = gate_row_cells(_gate_from_dict(value))
+        case, gate = _property(report, RESULT_PROPERTY), _property(report, GATE_PROPERTY)
+        if case is not None:
+            row = case_row_cells(CaseResult.from_dict(case))
+        elif gate is not None:
+            row = gate_row_cells(_gate_from_dict(gate))
+        else:
+            row = blank_row_cells()
         cells[2:2] = list(row.values())
 
 

@@ -24,7 +24,8 @@ class ContiguousScheduling(LoadScheduling):
     def schedule(self) -> None:
         """Send every worker its whole share at once (assurai runs), else schedule as xdist does."""
         assert self.collection_is_completed
-        if self.collection is not None or not self._check_nodes_have_same_collection():
+        # xdist leaves `collection` unannotated until the first schedule.
+        if self.collection is not None or not self._check_nodes_have_same_collection():  # type: ignore[has-type]
             super().schedule()
             return
         collection = next(iter(self.node2collection.values()))
