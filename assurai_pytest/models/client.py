@@ -146,7 +146,7 @@ class LiteLLMClient:
                 retryable=True,
             ) from exc
         if key is not None and self._cache is not None:
-            self._cache.set(key, reply)
+            self._cache.put(key, reply)
         return reply
 
     def supports(self, model: str, modality: str, api_base: str | None = None) -> bool:
