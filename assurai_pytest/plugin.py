@@ -70,7 +70,8 @@ def pytest_configure(config: pytest.Config) -> None:
     run = Run(settings, dataset, workers=workers)
     config.stash[RUN_KEY] = run
     html = config.pluginmanager.hasplugin("html") and bool(config.getoption("htmlpath", None))
-    config.pluginmanager.register(AssuraiPlugin(run, html=html and not _is_worker(config)), "assurai-run")
+    controller = not _is_worker(config)
+    config.pluginmanager.register(AssuraiPlugin(run, controller=controller, html=html and controller), "assurai-run")
     if config.pluginmanager.hasplugin("xdist"):
         config.pluginmanager.register(XdistHooks(), "assurai-xdist")
     if html:
@@ -163,14 +164,17 @@ def pytest_runtest_makereport(item: pytest.Item,
 class AssuraiPlugin:
     """Controller- and worker-side hooks of one run, registered in ``pytest_configure``."""
 
-    def __init__(self, run: Run, *, html: bool = False) -> None:
+    def __init__(self, run: Run, *, controller: bool = True, html: bool = False) -> None:
         self.run = run
+        self.controller = controller
         self.outcome: Outcome | None = None
         self._html = html
 
     @pytest.hookimpl(tryfirst=True)
     def pytest_runtest_logreport(self, report: pytest.TestReport) -> None:
         """Collect each case's result as its report arrives (from this process or a worker)."""
+        if not self.controller:
+            return  # only the controller aggregates; a worker's reports travel on as they are
         value = _property(report, RESULT_PROPERTY)
         if value is not None:
             result = CaseResult.from_dict(value)
@@ -187,7 +191,7 @@ class AssuraiPlugin:
     def pytest_runtestloop(self, session: pytest.Session) -> Iterator[Any]:
         """After the last item: aggregate, gate or update baselines, and report each gate as a test."""
         result = yield
-        if _is_worker(session.config) or not self.run.results:
+        if not self.controller or not self.run.results:
             return result
         if session.shouldfail or session.shouldstop:
             return result  # a run stopped early (-x, --maxfail) is not gated on partial data
@@ -198,7 +202,7 @@ class AssuraiPlugin:
         if self.outcome.comparison is not None:
             for report in _gate_reports(self.outcome.comparison, session):
                 if self.html and report.when == "call" and report.failed:
-                    _add_worst_cases(report, self.outcome.comparison, self.run.results)
+                    _add_worst_cases(report, self.run.results)
                 session.config.hook.pytest_runtest_logreport(report=report)
         return result
 
@@ -356,14 +360,15 @@ def _add_html_extra(report: pytest.TestReport, result: CaseResult) -> None:
     report.extras = [*getattr(report, "extras", []), extras.html(details)]  # type: ignore[attr-defined]
 
 
-def _add_worst_cases(report: pytest.TestReport, comparison: Any, results: dict[str, CaseResult]) -> None:
+def _add_worst_cases(report: pytest.TestReport, results: dict[str, CaseResult]) -> None:
     """Attach the full details of a failed gate's worst cases to its report."""
     from pytest_html import extras
 
     from .report.html import case_html
 
-    gate = next(g for g in comparison.gates if report.nodeid.endswith(re.sub(r"[^A-Za-z0-9_.-]+", "-", g.key)))
-    details = [extras.html(case_html(results[case], worst=True)) for case in gate.worst_cases if case in results]
+    gate = _property(report, GATE_PROPERTY) or {}
+    details = [extras.html(case_html(results[case], worst=True))
+               for case in gate.get("worst_cases", ()) if case in results]
     report.extras = [*getattr(report, "extras", []), *details]  # type: ignore[attr-defined]
 
 
