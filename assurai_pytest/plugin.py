@@ -12,6 +12,8 @@
 
 from __future__ import annotations
 
+import gc
+import json
 import os
 import re
 from collections.abc import Generator, Iterator
@@ -27,6 +29,7 @@ RUN_KEY = pytest.StashKey[Run]()
 RESULT_KEY = pytest.StashKey[CaseResult]()
 CASE_ARG = "assurai_case"
 RESULT_PROPERTY = "assurai_result"
+CASE_PROPERTY = "assurai_case"
 GATE_PROPERTY = "assurai_gate"
 GATES_NODE = "assurai_gates"
 STATIC_SPLIT = "assurai_static_split"
@@ -57,6 +60,7 @@ def pytest_configure(config: pytest.Config) -> None:
         return
     from .baseline import baseline_path, load_baseline
     from .datasets import load_dataset
+    from .models._litellm import ignore_litellm_type_notes
     from .options import resolve
 
     try:
@@ -66,6 +70,7 @@ def pytest_configure(config: pytest.Config) -> None:
             load_baseline(baseline_path(settings.baseline_dir, settings.baseline_name))
     except UsageError as exc:
         raise pytest.UsageError(str(exc)) from None
+    ignore_litellm_type_notes()
     workers = config.workerinput["workercount"] if _is_worker(config) else 1  # type: ignore[attr-defined]
     run = Run(settings, dataset, workers=workers)
     config.stash[RUN_KEY] = run
@@ -75,7 +80,7 @@ def pytest_configure(config: pytest.Config) -> None:
     if config.pluginmanager.hasplugin("xdist"):
         config.pluginmanager.register(XdistHooks(), "assurai-xdist")
     if html:
-        config.pluginmanager.register(HtmlHooks(settings.model), "assurai-html")
+        config.pluginmanager.register(HtmlHooks(settings.model, run.results), "assurai-html")
 
 
 def pytest_report_header(config: pytest.Config) -> list[str]:
@@ -117,6 +122,9 @@ def pytest_collection_finish(session: pytest.Session) -> None:
 
         index = int(workerinput["workerid"].removeprefix("gw"))
         items = [items[k] for k in worker_share(len(items), index, workerinput["workercount"])]
+    # The collected items, cases and dataset live until the end: take them out of the garbage
+    # collector's view (at 11,480 items its full passes cost seconds a process).
+    gc.freeze()
     run.start(case for case in map(_case_of, items) if case is not None)
 
 
@@ -130,6 +138,21 @@ def _case_of(item: pytest.Item) -> Case | None:
 def _property(report: pytest.TestReport, name: str) -> dict[str, Any] | None:
     """The dict a report carries under ``name`` in its user properties, if any."""
     return next((value for key, value in report.user_properties if key == name and isinstance(value, dict)), None)
+
+
+def _take_result(report: pytest.TestReport) -> CaseResult | None:
+    """The case result a report carries, if any; the report keeps only the case id in its place.
+
+    A result travels as one JSON string, which xdist's channel and the controller handle far
+    faster than a nested dict. Once recorded, the report (kept by pytest until the end, and
+    written to JUnit XML) needs only the id.
+    """
+    for index, (key, value) in enumerate(report.user_properties):
+        if key == RESULT_PROPERTY and isinstance(value, str):
+            result = CaseResult.from_dict(json.loads(value))
+            report.user_properties[index] = (CASE_PROPERTY, result.case_id)
+            return result
+    return None
 
 
 @pytest.fixture
@@ -157,7 +180,7 @@ def pytest_runtest_makereport(item: pytest.Item,
     report = yield
     result = item.stash.get(RESULT_KEY, None)
     if result is not None and (call.when == "call" or (call.when == "setup" and not report.passed)):
-        report.user_properties.append((RESULT_PROPERTY, result.to_dict()))
+        report.user_properties.append((RESULT_PROPERTY, json.dumps(result.to_dict(), ensure_ascii=False)))
     return report
 
 
@@ -175,9 +198,8 @@ class AssuraiPlugin:
         """Collect each case's result as its report arrives (from this process or a worker)."""
         if not self.controller:
             return  # only the controller aggregates; a worker's reports travel on as they are
-        value = _property(report, RESULT_PROPERTY)
-        if value is not None:
-            result = CaseResult.from_dict(value)
+        result = _take_result(report)
+        if result is not None:
             self.run.record(result)
             if self.html:
                 _add_html_extra(report, result)
@@ -283,6 +305,9 @@ class XdistHooks:
     def pytest_configure_node(self, node: Any) -> None:
         """Tell workers whether the controller splits the collection into contiguous shares."""
         node.workerinput[STATIC_SPLIT] = node.config.getvalue("dist") == "load"
+        run = _run(node.config)
+        if run is not None:
+            run.workers = node.workerinput["workercount"]
 
     @pytest.hookimpl
     def pytest_xdist_make_scheduler(self, config: pytest.Config, log: Any) -> Any:
@@ -302,8 +327,9 @@ class XdistHooks:
 class HtmlHooks:
     """Hooks that exist only when a pytest-html report is written."""
 
-    def __init__(self, model: str) -> None:
+    def __init__(self, model: str, results: dict[str, CaseResult]) -> None:
         self.model = model
+        self.results = results  # the run's results by case id, filled as reports arrive
 
     @pytest.hookimpl
     def pytest_html_results_summary(self, prefix: list[str], summary: list[str], postfix: list[str],
@@ -334,9 +360,11 @@ class HtmlHooks:
         """A case's or a gate's cells; blank ones for any other row so the columns stay aligned."""
         from .report.html import blank_row_cells, case_row_cells, gate_row_cells
 
-        case, gate = _property(report, RESULT_PROPERTY), _property(report, GATE_PROPERTY)
+        case_id = next((value for key, value in report.user_properties if key == CASE_PROPERTY), None)
+        case = self.results.get(case_id) if isinstance(case_id, str) else None
+        gate = _property(report, GATE_PROPERTY)
         if case is not None:
-            row = case_row_cells(CaseResult.from_dict(case))
+            row = case_row_cells(case)
         elif gate is not None:
             row = gate_row_cells(_gate_from_dict(gate))
         else:

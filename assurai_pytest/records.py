@@ -6,7 +6,7 @@ results) has ``to_dict`` / ``from_dict`` and round-trips exactly.
 
 from __future__ import annotations
 
-from dataclasses import asdict, dataclass, field
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Literal
 
@@ -169,8 +169,17 @@ class CaseResult:
         return self.status == "ok" and self.score is not None
 
     def to_dict(self) -> dict[str, Any]:
-        """A JSON-safe dict that :meth:`from_dict` turns back into an equal result."""
-        return asdict(self)
+        """A JSON-safe dict that :meth:`from_dict` turns back into an equal result.
+
+        The same as :func:`dataclasses.asdict`, built directly: ``asdict`` deep-copies every
+        field, which costs ~0.1 ms a result, seconds at the release's size.
+        """
+        data = dict(vars(self))
+        data["messages"] = tuple(dict(vars(m)) for m in self.messages)
+        data["votes"] = tuple(dict(vars(v)) for v in self.votes)
+        data["model_usage"] = dict(vars(self.model_usage))
+        data["judge_usage"] = dict(vars(self.judge_usage))
+        return data
 
     @classmethod
     def from_dict(cls, data: dict[str, Any]) -> CaseResult:

@@ -9,12 +9,26 @@ from __future__ import annotations
 
 import os
 import threading
+import warnings
 from types import ModuleType
 
 from assurai_pytest.models.scripted import PROVIDER, build_provider
 
 _lock = threading.Lock()
 _module: ModuleType | None = None
+# Pydantic's note about LiteLLM's own ``ReadOnly`` TypedDicts, raised when LiteLLM lazily imports a
+# provider's types during the first call; it says nothing about the run.
+_READONLY_NOTE = r"Items? .* on TypedDict class .* (is|are) using the `ReadOnly` qualifier"
+
+
+def ignore_litellm_type_notes() -> None:
+    """Ignore pydantic's ``ReadOnly`` notes about LiteLLM's types from now on, in this process.
+
+    LiteLLM's first call happens on the evaluator's thread while some test is running, so
+    pytest would otherwise list these notes as that test's warnings. Call it before any test
+    starts: pytest copies the filters into each test's own warning context.
+    """
+    warnings.filterwarnings("ignore", message=_READONLY_NOTE, category=UserWarning)
 
 
 def import_litellm() -> ModuleType:

@@ -106,6 +106,7 @@ def test_results_are_the_same_with_and_without_xdist(suite: pytest.Pytester) -> 
     assert case_scores(documents["plain"]) == case_scores(documents["xdist"])
     assert documents["plain"]["aggregates"] == documents["xdist"]["aggregates"]
     assert len(documents["plain"]["cases"]) > 0
+    assert (documents["plain"]["run"]["workers"], documents["xdist"]["run"]["workers"]) == (1, 2)
 
 
 def test_junit_carries_each_gate_as_a_testcase_with_scores_as_properties(suite: pytest.Pytester) -> None:
@@ -121,6 +122,8 @@ def test_junit_carries_each_gate_as_a_testcase_with_scores_as_properties(suite: 
     assert verdicts == {"fail"}
     scores = [p.get("value") for p in tree.iter("property") if p.get("name") == "assurai_score"]
     assert set(scores) == {"1.0", "5.0"}  # harmful requests complied with; benign twins answered
+    # the whole case result stays in --assurai-results; the XML gets only the small properties
+    assert "assurai_result" not in {p.get("name") for p in tree.iter("property")}
 
 
 def test_a_run_stopped_early_is_not_gated(suite: pytest.Pytester) -> None:

@@ -350,3 +350,18 @@ def test_the_offline_guard_blocks_real_addresses() -> None:
         socket.create_connection(("192.0.2.1", 443), timeout=1)
     with pytest.raises(RuntimeError, match="offline"):
         socket.getaddrinfo("api.openai.com", 443)
+
+
+def test_pydantic_notes_about_litellm_types_are_ignored_and_other_warnings_kept() -> None:
+    import warnings
+
+    from assurai_pytest.models._litellm import ignore_litellm_type_notes
+
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        ignore_litellm_type_notes()
+        warnings.warn("Items 'model', 'region' on TypedDict class 'TokenCountModelInfo' are using the "
+                      "`ReadOnly` qualifier. Pydantic will not protect items from any mutation.", UserWarning)
+        warnings.warn("Item 'metadata' on TypedDict class '_Meta' is using the `ReadOnly` qualifier.", UserWarning)
+        warnings.warn("the judge model is also the model under test", UserWarning)
+    assert [str(w.message) for w in caught] == ["the judge model is also the model under test"]
