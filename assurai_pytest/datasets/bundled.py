@@ -13,7 +13,6 @@ import hashlib
 import json
 import re
 from collections.abc import Iterable, Iterator, Mapping
-from dataclasses import asdict
 from pathlib import Path, PurePath
 from string import Template
 from typing import Any
@@ -208,11 +207,20 @@ def fingerprint(instances: Iterable[Instance], templates: Mapping[str, Any]) -> 
     Returns:
         The hex digest.
     """
-    rows = [{k: v for k, v in asdict(instance).items() if k != "source"} for instance in instances]
+    rows = [_canonical(instance) for instance in instances]
     text = json.dumps(
         {"instances": rows, "templates": templates}, sort_keys=True, ensure_ascii=False, separators=(",", ":")
     )
     return hashlib.sha256(text.encode("utf-8")).hexdigest()
+
+
+def _canonical(instance: Instance) -> dict[str, Any]:
+    """``dataclasses.asdict(instance)`` without ``source``, built directly (asdict deep-copies)."""
+    row = dict(vars(instance))
+    del row["source"]
+    row["messages"] = tuple(dict(vars(m)) for m in instance.messages)
+    row["candidates"] = tuple(dict(vars(c)) for c in instance.candidates)
+    return row
 
 
 @functools.cache

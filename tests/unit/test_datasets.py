@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 import json
 import shutil
 from pathlib import Path
@@ -456,3 +457,19 @@ def test_release_detected_by_file_name(tmp_path: Path) -> None:
     other = write_jsonl(tmp_path / "other", [RELEASE_ROW], name="index.jsonl")
     with pytest.raises(DatasetError, match="not allowed"):
         load_dataset(other)  # not an index file name: read as bundled, which has no 'risk' field
+
+
+def test_fingerprint_is_the_sha256_of_the_asdict_canonical_form() -> None:
+    """Baselines record the fingerprint: its definition must not drift with the faster build."""
+    from dataclasses import asdict, replace
+
+    from assurai_pytest.records import Candidate, Message
+
+    dataset = load_dataset(BUNDLED)
+    rich = replace(dataset.instances[0], messages=(Message("user", "안녕"), Message("assistant", "네")),
+                   candidates=(Candidate("답변", 4.0, "media/a.png"),), media=("media/a.png",), tags=("t",))
+    instances = (*dataset.instances, rich)
+    rows = [{k: v for k, v in asdict(i).items() if k != "source"} for i in instances]
+    text = json.dumps({"instances": rows, "templates": dataset.templates}, sort_keys=True, ensure_ascii=False,
+                      separators=(",", ":"))
+    assert fingerprint(instances, dataset.templates) == hashlib.sha256(text.encode("utf-8")).hexdigest()
