@@ -360,8 +360,10 @@ def test_pydantic_notes_about_litellm_types_are_ignored_and_other_warnings_kept(
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always")
         ignore_litellm_type_notes()
-        warnings.warn("Items 'model', 'region' on TypedDict class 'TokenCountModelInfo' are using the "
-                      "`ReadOnly` qualifier. Pydantic will not protect items from any mutation.", UserWarning)
-        warnings.warn("Item 'metadata' on TypedDict class '_Meta' is using the `ReadOnly` qualifier.", UserWarning)
-        warnings.warn("the judge model is also the model under test", UserWarning)
+        notes = ("Items 'model', 'region' on TypedDict class 'TokenCountModelInfo' are using the `ReadOnly` "
+                 "qualifier. Pydantic will not protect items from any mutation.",
+                 "Item 'metadata' on TypedDict class '_Meta' is using the `ReadOnly` qualifier.",
+                 "the judge model is also the model under test")
+        for note in notes:
+            warnings.warn(note, UserWarning, stacklevel=1)
     assert [str(w.message) for w in caught] == ["the judge model is also the model under test"]
