@@ -135,9 +135,9 @@ def _case_of(item: pytest.Item) -> Case | None:
     return case if isinstance(case, Case) else None
 
 
-def _property(report: pytest.TestReport, name: str) -> dict[str, Any] | None:
-    """The dict a report carries under ``name`` in its user properties, if any."""
-    return next((value for key, value in report.user_properties if key == name and isinstance(value, dict)), None)
+def _property(report: pytest.TestReport, name: str, kind: type = dict) -> Any:
+    """The value of type ``kind`` a report carries under ``name`` in its user properties, if any."""
+    return next((value for key, value in report.user_properties if key == name and isinstance(value, kind)), None)
 
 
 def _take_result(report: pytest.TestReport) -> CaseResult | None:
@@ -360,8 +360,8 @@ class HtmlHooks:
         """A case's or a gate's cells; blank ones for any other row so the columns stay aligned."""
         from .report.html import blank_row_cells, case_row_cells, gate_row_cells
 
-        case_id = next((value for key, value in report.user_properties if key == CASE_PROPERTY), None)
-        case = self.results.get(case_id) if isinstance(case_id, str) else None
+        case_id = _property(report, CASE_PROPERTY, str)
+        case = self.results.get(case_id) if case_id is not None else None
         gate = _property(report, GATE_PROPERTY)
         if case is not None:
             row = case_row_cells(case)
