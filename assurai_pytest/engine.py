@@ -13,7 +13,7 @@ import asyncio
 import concurrent.futures
 import itertools
 import threading
-from collections.abc import Awaitable, Callable, Iterable, Sequence
+from collections.abc import Awaitable, Callable, Iterable
 from dataclasses import dataclass, replace
 from typing import TYPE_CHECKING
 
@@ -33,6 +33,7 @@ class Target:
 
     model: str
     api_base: str | None = None
+    answer_salt: str = ""  # ties cached answers to one answer epoch (models/answers.py)
 
 
 async def evaluate_case(case: Case, *, client: ModelClient, judge: Judge, target: Target) -> CaseResult:
@@ -48,7 +49,7 @@ async def evaluate_case(case: Case, *, client: ModelClient, judge: Judge, target
     if not client.supports(target.model, case.modality, target.api_base):
         return replace(unjudged, status="skipped", error=f"model {target.model} does not take {case.modality} input")
     request = ModelRequest(model=target.model, messages=case.messages, media=case.media,
-                           api_base=target.api_base,
+                           api_base=target.api_base, cache_salt=target.answer_salt,
                            metadata=(("case_id", case.id), ("expected", case.expected)))
     try:
         reply = await client.complete(request)
@@ -148,11 +149,6 @@ class Evaluator:
         if not future.running() and not future.done():
             self._loop.call_soon_threadsafe(self._enqueue, 0, case.id)
         return future.result()
-
-    @property
-    def submitted(self) -> Sequence[str]:
-        """The ids of every case ever queued, in order."""
-        return tuple(self._futures)
 
     def close(self) -> None:
         """Cancel what has not started, wait for the loop to wind down, close the clients."""

@@ -43,6 +43,13 @@ def _probability(text: str) -> float:
     return value
 
 
+def _share(text: str) -> float:
+    value = float(text)
+    if not 0 < value <= 1:
+        raise ValueError("must lie in (0, 1]")
+    return value
+
+
 def _non_negative_float(text: str) -> float:
     value = float(text)
     if not value >= 0:
@@ -127,6 +134,11 @@ UPDATE_BASELINES = "--assurai-update-baselines"
 ALPHA = "--assurai-alpha"
 TOLERANCE = "--assurai-tolerance"
 RESULTS = "--assurai-results"
+ALLOW_MISSING_BASELINE = "--assurai-allow-missing-baseline"
+MIN_SHARED = "--assurai-min-shared"
+MODEL_REVISION = "--assurai-model-revision"
+REUSE_ANSWERS = "--assurai-reuse-answers"
+RATE_LIMIT_WAIT = "--assurai-rate-limit-wait"
 
 OPTIONS: tuple[OptionSpec, ...] = (
     OptionSpec(MODEL, "model", _text, "LiteLLM model string of the model under test "
@@ -155,6 +167,16 @@ OPTIONS: tuple[OptionSpec, ...] = (
     OptionSpec(ALPHA, "alpha", _probability, "significance level of the gate, whole run (0.05)."),
     OptionSpec(TOLERANCE, "tolerance", _non_negative_float, "smallest mean score drop that counts (0.25)."),
     OptionSpec(RESULTS, "results", _text, "write machine-readable JSON results here.", is_path=True),
+    OptionSpec(ALLOW_MISSING_BASELINE, "allow_missing_baseline", _flag, "exploratory runs: a missing baseline "
+               "is reported, not failed.", is_flag=True),
+    OptionSpec(MIN_SHARED, "min_shared", _share, "smallest share of this run's judged cases the baseline "
+               "must hold scores for, else MISMATCH (0.8)."),
+    OptionSpec(MODEL_REVISION, "model_revision", _text, "revision of the model under test; its cached answers are "
+               "reused by later runs that name the same revision."),
+    OptionSpec(REUSE_ANSWERS, "reuse_answers", _flag, "the model is unchanged: reuse its cached answers from the "
+               "last run with these settings.", is_flag=True),
+    OptionSpec(RATE_LIMIT_WAIT, "rate_limit_wait", _positive_float, "seconds one call may spend waiting out "
+               "429s before it errors (600)."),
 )
 
 

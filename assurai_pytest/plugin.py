@@ -17,7 +17,7 @@ import json
 import os
 import re
 from collections.abc import Generator, Iterator
-from typing import Any, Literal
+from typing import Any
 
 import pytest
 
@@ -33,6 +33,7 @@ CASE_PROPERTY = "assurai_case"
 GATE_PROPERTY = "assurai_gate"
 GATES_NODE = "assurai_gates"
 STATIC_SPLIT = "assurai_static_split"
+ANSWER_SALT = "assurai_answer_salt"
 # Case ids are ours (ASCII, `F07-role_playing-…`), so the xdist controller can recognise case items.
 CASE_NODEID = re.compile(r"\[F\d{2}-[a-z_]+-")
 
@@ -71,8 +72,9 @@ def pytest_configure(config: pytest.Config) -> None:
     except UsageError as exc:
         raise pytest.UsageError(str(exc)) from None
     ignore_litellm_type_notes()
-    workers = config.workerinput["workercount"] if _is_worker(config) else 1  # type: ignore[attr-defined]
-    run = Run(settings, dataset, workers=workers)
+    workerinput = getattr(config, "workerinput", {})
+    run = Run(settings, dataset, workers=workerinput.get("workercount", 1), invocation=config.invocation_params.args,
+              answer_salt=workerinput.get(ANSWER_SALT))
     config.stash[RUN_KEY] = run
     html = config.pluginmanager.hasplugin("html") and bool(config.getoption("htmlpath", None))
     controller = not _is_worker(config)
@@ -212,17 +214,20 @@ class AssuraiPlugin:
     @pytest.hookimpl(wrapper=True)
     def pytest_runtestloop(self, session: pytest.Session) -> Iterator[Any]:
         """After the last item: aggregate, gate or update baselines, and report each gate as a test."""
-        result = yield
-        if not self.controller or not self.run.results:
-            return result
-        if session.shouldfail or session.shouldstop:
+        try:
+            result = yield
+        except KeyboardInterrupt:
+            if self.controller and self.run.results:
+                self.outcome = self.run.finish(interrupted=True)
+            raise
+        if not self.controller or not self.run.results or session.shouldfail or session.shouldstop:
             return result  # a run stopped early (-x, --maxfail) is not gated on partial data
         try:
             self.outcome = self.run.finish()
         except UsageError as exc:
             raise pytest.UsageError(str(exc)) from None
-        if self.outcome.comparison is not None:
-            for report in _gate_reports(self.outcome.comparison, session):
+        for gate in self.run.gate_reports(self.outcome):
+            for report in _test_reports(gate, session):
                 if self.html and report.when == "call" and report.failed:
                     _add_worst_cases(report, self.run.results)
                 session.config.hook.pytest_runtest_logreport(report=report)
@@ -230,22 +235,13 @@ class AssuraiPlugin:
 
     @pytest.hookimpl(tryfirst=True)
     def pytest_sessionfinish(self, session: pytest.Session) -> None:
-        """Close the evaluator everywhere; on the controller write JSON results and the CI summary."""
-        self.run.close()
+        """Close the evaluator everywhere; on the controller write the files and fail closed."""
+        self.run.close(complete=self.outcome is not None and not self.outcome.interrupted)
         if self.outcome is None:
             return
-        from .report.markdown import markdown_summary
-        from .report.results import results_document, write_results
-
-        outcome = self.outcome
-        if self.run.settings.results is not None:
-            document = results_document(outcome.run_info, outcome.aggregates, outcome.comparison,
-                                        list(self.run.results.values()))
-            write_results(self.run.settings.results, document)
-        summary_file = os.environ.get("GITHUB_STEP_SUMMARY")
-        if summary_file:
-            with open(summary_file, "a", encoding="utf-8") as handle:
-                handle.write(markdown_summary(outcome.run_info, outcome.comparison, outcome.aggregates) + "\n")
+        self.run.publish(self.outcome, os.environ.get("GITHUB_STEP_SUMMARY"))
+        if self.outcome.blocks and session.exitstatus == pytest.ExitCode.OK:
+            session.exitstatus = pytest.ExitCode.TESTS_FAILED  # the baseline check's report already failed
 
     def pytest_terminal_summary(self, terminalreporter: Any) -> None:
         """The per-factor gate table, the warnings and what an update changed."""
@@ -270,32 +266,24 @@ class AssuraiPlugin:
         reporter.write_line(line, red=failed, green=not failed, bold=True)
 
 
-def _gate_reports(comparison: Any, session: pytest.Session) -> Iterator[pytest.TestReport]:
-    """Three reports (setup, call, teardown) per gate, shaped like a real test's."""
+def _test_reports(gate: Any, session: pytest.Session) -> Iterator[pytest.TestReport]:
+    """Three reports (setup, call, teardown) for one gate, shaped like a real test's."""
     from dataclasses import asdict
 
-    from .report.terminal import gate_failure_text
-
-    path = str(session.config.rootpath / "baselines")
-    for gate in comparison.gates:
-        name = re.sub(r"[^A-Za-z0-9_.-]+", "-", gate.key)
-        nodeid = f"{GATES_NODE}::{name}"
-        location = (path, None, f"gate {gate.title}")
-        junit_props = [("assurai_verdict", gate.verdict), ("assurai_baseline_mean", gate.baseline_mean),
-                       ("assurai_now_mean", gate.now_mean), ("assurai_p_adjusted", gate.p_adjusted)]
-        props: dict[str, list[tuple[str, object]]] = {"call": [(GATE_PROPERTY, asdict(gate))],
-                                                      "teardown": junit_props}
-        outcome: Literal["passed", "failed", "skipped"]
-        longrepr: Any
-        if gate.verdict == "fail":
-            outcome, longrepr = "failed", gate_failure_text(gate, comparison.baseline_name)
-        elif gate.verdict == "pass":
-            outcome, longrepr = "passed", None
-        else:
-            outcome, longrepr = "skipped", (path, 0, f"Skipped: {gate.verdict}: {gate.reason}")
-        yield pytest.TestReport(nodeid, location, {}, "passed", None, "setup")
-        yield pytest.TestReport(nodeid, location, {}, outcome, longrepr, "call", user_properties=props["call"])
-        yield pytest.TestReport(nodeid, location, {}, "passed", None, "teardown", user_properties=props["teardown"])
+    path = str(session.config.rootpath / GATES_NODE)
+    nodeid = f"{GATES_NODE}::{gate.name}"
+    location = (path, None, f"gate {gate.title}")
+    values = gate.gate
+    call_props = [(GATE_PROPERTY, asdict(values))] if values is not None else []
+    junit_props = [] if values is None else [
+        ("assurai_verdict", values.verdict), ("assurai_baseline_mean", values.baseline_mean),
+        ("assurai_now_mean", values.now_mean), ("assurai_p_adjusted", values.p_adjusted)]
+    longrepr: Any = gate.text if gate.outcome == "failed" else None
+    if gate.outcome == "skipped":
+        longrepr = (path, 0, f"Skipped: {gate.text}")
+    yield pytest.TestReport(nodeid, location, {}, "passed", None, "setup")
+    yield pytest.TestReport(nodeid, location, {}, gate.outcome, longrepr, "call", user_properties=call_props)
+    yield pytest.TestReport(nodeid, location, {}, "passed", None, "teardown", user_properties=junit_props)
 
 
 class XdistHooks:
@@ -308,6 +296,7 @@ class XdistHooks:
         run = _run(node.config)
         if run is not None:
             run.workers = node.workerinput["workercount"]
+            node.workerinput[ANSWER_SALT] = run.answer_salt
 
     @pytest.hookimpl
     def pytest_xdist_make_scheduler(self, config: pytest.Config, log: Any) -> Any:

@@ -6,6 +6,7 @@ here is driven by plain values and is unit-testable without pytest.
 
 from __future__ import annotations
 
+import re
 import time
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
@@ -37,22 +38,62 @@ def in_track(case: Case, track: str) -> bool:
 
 @dataclass
 class Outcome:
-    """What the end of a run produced: aggregates, the gate comparison, baseline changes."""
+    """What the end of a run produced: aggregates, the gate comparison, baseline changes.
+
+    Attributes:
+        problem: Why the run as a whole cannot pass although no gate regressed (no baseline, a
+            mismatch, nothing scored), one line; empty when there is none.
+        allowed: The problem was explicitly allowed (``--assurai-allow-missing-baseline``).
+        interrupted: The run was stopped (Ctrl-C) before every case was evaluated.
+    """
 
     aggregates: Any
     comparison: Any | None
     changes: list[str] = field(default_factory=list)
     baseline_written: str | None = None
     run_info: Any = None
+    problem: str = ""
+    allowed: bool = False
+    interrupted: bool = False
+
+    @property
+    def blocks(self) -> bool:
+        """True when the run must not exit 0 although no gate regressed (fail closed)."""
+        return bool(self.problem) and not self.allowed
+
+
+@dataclass(frozen=True)
+class GateReport:
+    """One gate as a test report's plain values; the plugin turns it into a ``TestReport``.
+
+    Attributes:
+        name: The node name under ``assurai_gates::`` (``factor-F07``, ``baseline``).
+        title: A human title (``F07 harassment``).
+        outcome: ``passed``, ``failed`` or ``skipped``.
+        text: The failure text, or the skip reason; None when passed.
+        gate: The gate's values, for JUnit properties and the HTML row; None for the baseline check.
+    """
+
+    name: str
+    title: str
+    outcome: str
+    text: str | None
+    gate: Any | None
+
+
+BASELINE_CHECK = "baseline"
 
 
 class Run:
     """The state of one run in one process (controller, worker, or both without xdist)."""
 
-    def __init__(self, settings: Settings, dataset: Dataset, *, workers: int = 1) -> None:
+    def __init__(self, settings: Settings, dataset: Dataset, *, workers: int = 1,
+                 invocation: Sequence[str] = (), answer_salt: str | None = None) -> None:
         self.settings = settings
         self.dataset = dataset
         self.workers = workers
+        self.invocation = tuple(invocation)
+        self._answer_salt = answer_salt  # an xdist worker is handed the controller's
         self.results: dict[str, CaseResult] = {}
         self.started = datetime.now(UTC)
         self._clock = time.monotonic()
@@ -77,6 +118,28 @@ class Run:
 
         return make_judge(self.settings.judge, None, self.settings.judge_api_base).prompt_version
 
+    def deployment(self) -> dict[str, Any]:
+        """What identifies the model under test as deployed (its cached answers are tied to it)."""
+        return {"model": self.settings.model, "api_base": self.settings.api_base}
+
+    @property
+    def answer_salt(self) -> str:
+        """The cache salt of this run's model answers (see :mod:`assurai_pytest.models.answers`).
+
+        Decided once, by the controller, on first use: a new epoch unless this run resumes an
+        incomplete one or the user says the model is unchanged.
+        """
+        if self._answer_salt is None:
+            from .models.answers import AnswerLedger, deployment_key
+
+            if self.settings.cache_dir is None:
+                self._answer_salt = ""
+            else:
+                self._answer_salt = AnswerLedger(self.settings.cache_dir).salt(
+                    deployment_key(self.deployment()), revision=self.settings.model_revision,
+                    reuse=self.settings.reuse_answers)
+        return self._answer_salt
+
     def _evaluator_for_process(self) -> Evaluator:
         if self._evaluator is None:
             from .judge import make_judge
@@ -87,7 +150,7 @@ class Run:
                                                 timeout=self.settings.timeout, retries=self.settings.retries,
                                                 cache_dir=self.settings.cache_dir))
             judge = make_judge(self.settings.judge, client, self.settings.judge_api_base)
-            target = Target(self.settings.model, self.settings.api_base)
+            target = Target(self.settings.model, self.settings.api_base, answer_salt=self.answer_salt)
 
             async def evaluate(case: Case) -> CaseResult:
                 return await evaluate_case(case, client=client, judge=judge, target=target)
@@ -108,11 +171,21 @@ class Run:
         """Keep one case's result (controller side)."""
         self.results[result.case_id] = result
 
-    def close(self) -> None:
-        """Cancel pending evaluations and close the clients."""
+    def close(self, *, complete: bool = False) -> None:
+        """Cancel pending evaluations and close the clients.
+
+        Args:
+            complete: the run was gated (or written) in full; with no errored case, its answer
+                epoch is closed, so the next run asks the model afresh.
+        """
         if self._evaluator is not None:
             self._evaluator.close()
             self._evaluator = None
+        errored = any(result.status == "error" for result in self.results.values())
+        if complete and not errored and self._answer_salt and self.settings.cache_dir is not None:
+            from .models.answers import AnswerLedger, deployment_key
+
+            AnswerLedger(self.settings.cache_dir).complete(deployment_key(self.deployment()))
 
     def provenance(self) -> dict[str, Any]:
         """What a baseline records about the run that made it."""
@@ -122,26 +195,94 @@ class Run:
                 "seed": self.settings.seed, "plugin_version": __version__,
                 "created": datetime.now(UTC).replace(microsecond=0).isoformat()}
 
-    def finish(self) -> Outcome:
-        """Aggregate, then either write the baseline (update mode) or gate against it."""
+    def finish(self, *, interrupted: bool = False) -> Outcome:
+        """Aggregate, then either write the baseline (update mode) or gate against it.
+
+        Fails closed: a run that cannot be gated (no baseline, another judge, too few shared
+        cases, nothing scored) carries a ``problem`` and cannot pass; an update that scored
+        nothing leaves the baseline file untouched; an interrupted run is neither gated nor written.
+
+        Raises:
+            UsageError: the baseline file is damaged, or an update would mix two judges' scores.
+        """
         from .baseline import baseline_changes, baseline_path, build_baseline, load_baseline, save_baseline
-        from .gate import compare
+        from .gate import NO_BASELINE, compare
         from .stats import aggregate
 
         results: Sequence[CaseResult] = list(self.results.values())
         aggregates = aggregate(results)
+        scored = sum(r.score is not None and r.judged for r in results)
         path = baseline_path(self.settings.baseline_dir, self.settings.baseline_name)
-        previous = load_baseline(path)
-        if self.settings.update_baselines:
-            fresh = build_baseline(self.settings.baseline_name, self.provenance(), results, previous)
-            save_baseline(path, fresh)
-            outcome = Outcome(aggregates, None, baseline_changes(previous, fresh), baseline_written=str(path))
+        if interrupted:
+            outcome = Outcome(aggregates, None, interrupted=True)
+        elif self.settings.update_baselines:
+            previous = load_baseline(path)
+            if scored:
+                fresh = build_baseline(self.settings.baseline_name, self.provenance(), results, previous)
+                save_baseline(path, fresh)
+                outcome = Outcome(aggregates, None, baseline_changes(previous, fresh), baseline_written=str(path))
+            else:
+                outcome = Outcome(aggregates, None, problem=f"nothing was scored: baseline "
+                                  f"{self.settings.baseline_name} left untouched")
         else:
-            comparison = compare(previous, results, self.provenance(), alpha=self.settings.alpha,
-                                 tolerance=self.settings.tolerance, baseline_name=self.settings.baseline_name)
-            outcome = Outcome(aggregates, comparison)
+            comparison = compare(load_baseline(path), results, self.provenance(), alpha=self.settings.alpha,
+                                 tolerance=self.settings.tolerance, baseline_name=self.settings.baseline_name,
+                                 min_shared=self.settings.min_shared)
+            problem = comparison.problem
+            if comparison.status == NO_BASELINE:
+                problem = f"no baseline {self.settings.baseline_name!r} in {self.settings.baseline_dir}"
+            elif not scored:
+                problem = "nothing was scored, so nothing was gated"
+            allowed = comparison.status == NO_BASELINE and self.settings.allow_missing_baseline
+            outcome = Outcome(aggregates, comparison, problem=problem, allowed=allowed)
         outcome.run_info = self.run_info(outcome)
         return outcome
+
+    def publish(self, outcome: Outcome, step_summary: str | None = None) -> None:
+        """Write the JSON results (``--assurai-results``) and append the CI step summary, if asked.
+
+        Args:
+            outcome: what :meth:`finish` returned.
+            step_summary: the ``GITHUB_STEP_SUMMARY`` file, if set.
+        """
+        from .report.markdown import markdown_summary
+        from .report.results import results_document, write_results
+
+        if self.settings.results is not None:
+            document = results_document(outcome.run_info, outcome.aggregates, outcome.comparison,
+                                        list(self.results.values()))
+            write_results(self.settings.results, document)
+        if step_summary:
+            with open(step_summary, "a", encoding="utf-8") as handle:
+                handle.write(markdown_summary(outcome.run_info, outcome.comparison, outcome.aggregates) + "\n")
+
+    def create_command(self) -> str:
+        """The command that writes the missing baseline: this run's, in update mode."""
+        import shlex
+
+        args = [arg for arg in self.invocation if arg != "--assurai-allow-missing-baseline"]
+        return shlex.join(["pytest", *args, "--assurai-update-baselines"])
+
+    def gate_reports(self, outcome: Outcome) -> list[GateReport]:
+        """Every gate of the outcome as plain test-report values, the baseline check first."""
+        from .report.terminal import gate_failure_text
+
+        reports: list[GateReport] = []
+        if outcome.problem:
+            text = "; ".join(part for part in (outcome.problem, outcome.run_info.hint) if part)
+            reports.append(GateReport(BASELINE_CHECK, "baseline check", "skipped" if outcome.allowed else "failed",
+                                      text, None))
+        comparison = outcome.comparison
+        for gate in comparison.gates if comparison is not None else ():
+            name = re.sub(r"[^A-Za-z0-9_.-]+", "-", gate.key)
+            if gate.verdict == "fail":
+                reports.append(GateReport(name, gate.title, "failed",
+                                          gate_failure_text(gate, comparison.baseline_name), gate))
+            elif gate.verdict == "pass":
+                reports.append(GateReport(name, gate.title, "passed", None, gate))
+            else:
+                reports.append(GateReport(name, gate.title, "skipped", f"{gate.verdict}: {gate.reason}", gate))
+        return reports
 
     def run_info(self, outcome: Outcome) -> Any:
         """The report's header facts about this run."""
@@ -149,12 +290,15 @@ class Run:
         from .report import RunInfo
 
         results = list(self.results.values())
-        if outcome.baseline_written:
+        comparison = outcome.comparison
+        if outcome.interrupted:
+            status = "interrupted"
+        elif outcome.baseline_written:
             status = "updated"
-        elif outcome.comparison is None or all(g.verdict == "no baseline" for g in outcome.comparison.gates):
-            status = "no baseline"
-        elif any(g.verdict == "mismatch" for g in outcome.comparison.gates):
-            status = "mismatch"
+        elif comparison is not None and comparison.status != "gated":
+            status = comparison.status
+        elif outcome.problem:
+            status = "nothing scored"
         else:
             status = "gated"
         return RunInfo(
@@ -181,16 +325,20 @@ class Run:
             offline_demo=self.settings.offline_demo,
             plugin_version=__version__,
             workers=self.workers,
+            problem=outcome.problem,
+            problem_allowed=outcome.allowed,
+            hint=f"create it with: {self.create_command()}" if status == "no baseline" else "",
         )
 
 
 def _spent(usages: Iterable[Usage]) -> float | None:
-    """What the run paid: cache hits cost nothing; unknown as soon as one paid call's price is unknown."""
+    """What the run paid: cache hits cost nothing, but the run's cost is unknown as soon as one
+    call's price is unknown, whether it was paid now or when it was cached (so a rerun from the
+    cache does not read "$0.0000" where the first run read "unknown")."""
     total = 0.0
     for usage in usages:
-        if usage.cache_hit:
-            continue
         if usage.cost is None:
             return None
-        total += usage.cost
+        if not usage.cache_hit:
+            total += usage.cost
     return round(total, 6)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -37,7 +37,11 @@ class Settings:
     alpha: float = 0.05
     tolerance: float = 0.25
     results: Path | None = None
-    extra: Mapping[str, Any] = field(default_factory=dict, compare=False)
+    allow_missing_baseline: bool = False
+    min_shared: float = 0.8
+    model_revision: str | None = None
+    reuse_answers: bool = False
+    rate_limit_wait: float = 600.0
 
     @property
     def judges(self) -> tuple[str, ...]:

@@ -27,7 +27,8 @@ class RunInfo:
         dataset_format: ``bundled`` or ``assurai-release``.
         dataset_fingerprint: sha256 over the dataset's canonical content.
         baseline_name: name of the baseline gated against or written.
-        baseline_status: ``gated``, ``no baseline``, ``updated`` or ``mismatch``.
+        baseline_status: ``gated``, ``no baseline``, ``mismatch``, ``nothing scored``, ``updated`` or
+            ``interrupted``.
         started: UTC start time, ISO 8601.
         duration_s: wall time of the run in seconds.
         cases_total: cases selected for the run.
@@ -41,6 +42,10 @@ class RunInfo:
         offline_demo: True when the model is scripted and/or the judge is the rules judge.
         plugin_version: version of assurai-pytest.
         workers: xdist workers (1 without xdist).
+        problem: why the run cannot pass although no gate regressed (no baseline, a mismatch,
+            nothing scored); empty when there is none.
+        problem_allowed: the problem was explicitly allowed (``--assurai-allow-missing-baseline``).
+        hint: what to do about the problem, one line (the command that writes a missing baseline).
     """
 
     model: str
@@ -66,6 +71,9 @@ class RunInfo:
     offline_demo: bool
     plugin_version: str
     workers: int
+    problem: str = ""
+    problem_allowed: bool = False
+    hint: str = ""
 
     def to_dict(self) -> dict[str, Any]:
         """A JSON-safe dict (``judges`` as a list); values are not redacted here."""

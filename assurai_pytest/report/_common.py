@@ -33,7 +33,11 @@ VERDICT_WORDS: dict[str, str] = {
     "no baseline": "NO BASELINE",
     "updated": "UPDATED",
     "mismatch": "MISMATCH",
+    "nothing scored": "NOTHING SCORED",
+    "interrupted": "INTERRUPTED",
 }
+# The statuses a run can end in that are not a regression yet may not pass (fail closed).
+BLOCKING_STATUSES = ("no baseline", "mismatch", "nothing scored")
 
 
 @dataclass(frozen=True)
@@ -147,22 +151,20 @@ def _make_row(kind: str, key: str, label: str, code: str, gate: GateResult | Non
 
 
 def verdict_status(run: RunInfo, comparison: Comparison | None, errors: int) -> str:
-    """The run's verdict: ``fail`` > ``error`` > ``updated`` > ``mismatch`` > ``no baseline`` > ``pass``.
+    """The run's verdict: ``interrupted`` > ``fail`` > ``error`` > ``updated`` > the blocking
+    statuses (``mismatch``, ``no baseline``, ``nothing scored``) > ``pass``.
 
-    A regressed gate wins over errors because it names what to look at; errors alone
-    still make the run unusable for a release decision.
+    A regressed gate wins over errors because it names what to look at; errors alone still make
+    the run unusable for a release decision. ``pass`` needs every gate evaluated and held.
     """
+    if run.baseline_status == "interrupted":
+        return "interrupted"
     if comparison is not None and comparison.failed:
         return "fail"
     if errors:
         return "error"
-    if run.baseline_status == "updated":
-        return "updated"
-    verdicts = {g.verdict for g in comparison.gates} if comparison else set()
-    if run.baseline_status == "mismatch" or "mismatch" in verdicts:
-        return "mismatch"
-    if run.baseline_status == "no baseline" or not verdicts or verdicts == {"no baseline"}:
-        return "no baseline"
+    if run.baseline_status in ("updated", *BLOCKING_STATUSES):
+        return run.baseline_status
     return "pass"
 
 

@@ -52,6 +52,7 @@ def results_document(
     counts = Counter(case_verdict(r) for r in cases)
     document = {
         "schema_version": SCHEMA_VERSION,
+        "partial": run.baseline_status == "interrupted",
         "run": run.to_dict(),
         "verdict": {
             "status": verdict_status(run, comparison, run.cases_error),

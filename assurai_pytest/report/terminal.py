@@ -84,6 +84,11 @@ def summary_lines(
         lines.append("")
         for warning in comparison.warnings:
             lines += _wrap(f"warning: {warning}", width, "", "  ")
+    if run.problem:
+        lines.append("")
+        lines += _wrap(f"not gated: {run.problem}", width, "", "  ")
+        if run.hint:
+            lines.append(run.hint)  # one line, whole, so it can be copied
     lines += _prompt_type_lines(aggregates, width)
     over = aggregates.over_refusal
     if over.n:
@@ -134,15 +139,24 @@ def verdict_line(
         what = f"{errors} of {_plural(run.cases_total, 'case')} errored" + (f" ({cause})" if cause else "")
     elif status == "updated":
         what = f"baseline {baseline} written from {_plural(run.cases_total - errors, 'case')}; {error_part}"
-    elif status == "mismatch":
-        what = f"baseline {baseline} does not match this run (see warnings); {error_part}"
-    elif status == "no baseline":
-        what = f"no baseline {baseline}, {_plural(len(gates), 'gate')} not gated; {error_part}"
+    elif status == "interrupted":
+        what = f"stopped after {_plural(run.cases_total, 'case')}; nothing gated, partial results kept"
+    elif status in ("mismatch", "no baseline", "nothing scored"):
+        allowed = " (allowed by --assurai-allow-missing-baseline)" if run.problem_allowed else ""
+        what = f"{run.problem or status}{allowed}; {_plural(len(gates), 'gate')} not evaluated; {error_part}"
     else:
-        what = f"{_plural(len(gates), 'gate')} held; {error_part}"
-    against = "" if status in ("updated", "no baseline") else f" vs baseline {baseline}"
+        what = f"{_plural(len(gates), 'gate')} held{_shared_part(comparison)}; {error_part}"
+    against = "" if status in ("updated", "no baseline", "interrupted") else f" vs baseline {baseline}"
     demo = " [offline demo]" if run.offline_demo else ""
-    return redact(f"ASSURAI VERDICT: {VERDICT_WORDS[status]} — {what}; model {run.model}{against}{demo}")
+    cached = f"; {fmt_int(run.cache_hits)} of {_plural(run.cases_total, 'answer')} from cache"
+    return redact(f"ASSURAI VERDICT: {VERDICT_WORDS[status]} — {what}{cached}; model {run.model}{against}{demo}")
+
+
+def _shared_part(comparison: Comparison | None) -> str:
+    """`` on 900 of 1,126 cases shared with the baseline`` when the baseline covers only part of the run."""
+    if comparison is None or comparison.shared >= comparison.judged:
+        return ""
+    return f" on {fmt_int(comparison.shared)} of {fmt_int(comparison.judged)} cases shared with the baseline"
 
 
 def offline_notice(run: RunInfo) -> list[str]:

@@ -23,7 +23,7 @@ def _fake_key(monkeypatch: pytest.MonkeyPatch) -> None:
 
 def http_model(server: FakeServer, *extra: str) -> list[str]:
     return ["test_factors", "-p", "no:cacheprovider", "--assurai-model=openai/test-model",
-            f"--assurai-api-base={server.base_url}", *extra]
+            f"--assurai-api-base={server.base_url}", "--assurai-allow-missing-baseline", *extra]
 
 
 def test_the_concurrency_bound_holds_for_the_whole_run_under_xdist(suite: pytest.Pytester) -> None:

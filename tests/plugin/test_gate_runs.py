@@ -39,15 +39,28 @@ def test_collect_only_lists_every_factor_prompt_type_and_benign_twin(suite: pyte
     assert result.ret == 0
 
 
-def test_offline_run_without_a_baseline_reports_no_baseline_and_passes(suite: pytest.Pytester,
-                                                                      xdist_args: tuple[str, ...]) -> None:
+def test_a_missing_baseline_fails_and_says_how_to_create_it(suite: pytest.Pytester,
+                                                             xdist_args: tuple[str, ...]) -> None:
+    result = run(suite, *SMALL, *xdist_args)
+    assert result.ret == 1
+    outcomes = result.parseoutcomes()
+    assert outcomes["failed"] == 1 and outcomes.get("errors", 0) == 0
+    assert outcomes["skipped"] == 43  # overall + 6 categories + 35 factors + over-refusal: not evaluated
+    result.stdout.fnmatch_lines(["*OFFLINE DEMO*",
+                                 "create it with: pytest test_factors * --assurai-sample=8 *--assurai-update-baselines",
+                                 "FAILED assurai_gates::baseline*"])
+    assert result.stdout.lines[-1].startswith("ASSURAI VERDICT: NO BASELINE — no baseline 'assurai-scripted-safe__rules'")
+    assert not (suite.path / "baselines" / f"{BASELINE}.json").exists()
+
+
+def test_allow_missing_baseline_keeps_exploratory_runs_green(suite: pytest.Pytester, xdist_args: tuple[str, ...],
+                                                             monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("ASSURAI_ALLOW_MISSING_BASELINE", "1")
     result = run(suite, *SMALL, *xdist_args)
     assert result.ret == 0
-    outcomes = result.parseoutcomes()
-    assert outcomes.get("failed", 0) == 0 and outcomes.get("errors", 0) == 0
-    assert outcomes["skipped"] == 43  # overall + 6 categories + 35 factors + over-refusal: "no baseline"
-    result.stdout.fnmatch_lines(["*OFFLINE DEMO*", "*ASSURAI VERDICT: NO BASELINE*"])
+    assert result.parseoutcomes()["skipped"] == 44  # the baseline check is skipped too, with its reason
     assert result.stdout.lines[-1].startswith("ASSURAI VERDICT: NO BASELINE")
+    assert "(allowed by --assurai-allow-missing-baseline)" in result.stdout.lines[-1]
 
 
 def test_update_then_unchanged_rerun_holds_every_gate(suite: pytest.Pytester, xdist_args: tuple[str, ...]) -> None:
@@ -100,7 +113,7 @@ def test_results_are_the_same_with_and_without_xdist(suite: pytest.Pytester) -> 
     documents = {}
     for name, extra in (("plain", ()), ("xdist", ("-n", "2"))):
         target = suite.path / f"{name}.json"
-        assert run(suite, *SMALL, *extra, f"--assurai-results={target}",
+        assert run(suite, *SMALL, *extra, f"--assurai-results={target}", "--assurai-allow-missing-baseline",
                    "--assurai-model=assurai/scripted-mixed-40").ret == 0
         documents[name] = read_results(target)
     assert case_scores(documents["plain"]) == case_scores(documents["xdist"])

@@ -26,7 +26,7 @@ def _fake_key(monkeypatch: pytest.MonkeyPatch) -> None:
 def http_model(server: FakeServer) -> tuple[str, ...]:
     """Options that send the model under test to the local fake server, judged offline by rules."""
     return ("--assurai-model=openai/test-model", f"--assurai-api-base={server.base_url}", "--assurai-no-cache",
-            "--assurai-timeout=5")
+            "--assurai-timeout=5", "--assurai-allow-missing-baseline")
 
 
 def test_a_malformed_dataset_line_is_a_usage_error_naming_file_and_line(suite: pytest.Pytester) -> None:
@@ -81,15 +81,14 @@ def test_a_filtered_run_calls_the_model_once_per_selected_case_and_never_otherwi
 
 
 def test_a_provider_outage_is_an_error_with_one_cause_line_never_a_failure(suite: pytest.Pytester) -> None:
-    with run_fake_server() as server:
-        base_url = server.base_url
-    result = run(suite, "--assurai-model=openai/test-model", f"--assurai-api-base={base_url}", "--assurai-no-cache",
-                 "--assurai-retries=1", "--assurai-factors=7")
+    # The server answers the start-up check, then fails every call: an outage during the run.
+    with run_fake_server(schedule=["ok"], rate_500=1.0) as server:
+        result = run(suite, *http_model(server), "--assurai-retries=1", "--assurai-factors=7")
     outcomes = result.parseoutcomes()
     assert result.ret == 1
     assert outcomes["errors"] > 0 and outcomes.get("failed", 0) == 0 and outcomes.get("passed", 0) == 0
     result.stdout.fnmatch_lines(
-        ["model under test: model openai/test-model unreachable after 2 attempts: connection failed*"])
+        ["model under test: model openai/test-model unreachable after 2 attempts: HTTP 500*"])
     assert result.stdout.lines[-1].startswith("ASSURAI VERDICT: ERROR")
 
 
@@ -125,7 +124,8 @@ def test_hostile_output_is_escaped_and_keys_redacted_in_every_report(suite: pyte
 def test_the_html_report_has_a_35_row_factor_table(suite: pytest.Pytester) -> None:
     from html.parser import HTMLParser
 
-    result = run(suite, "--assurai-sample=2", "--html=report.html", "--self-contained-html")
+    result = run(suite, "--assurai-sample=2", "--html=report.html", "--self-contained-html",
+                 "--assurai-allow-missing-baseline")
     assert result.ret == 0
 
     class Rows(HTMLParser):
@@ -142,7 +142,8 @@ def test_the_html_report_has_a_35_row_factor_table(suite: pytest.Pytester) -> No
     assert len(parser.factors) == 35
     # every case row has its own cells (the rows live, escaped, in pytest-html's JSON blob)
     outcomes = result.parseoutcomes()
-    # 43 gate entries (35 factors, 6 categories, overall, over-refusal), skipped here for lack of a baseline
-    cases = outcomes.get("passed", 0) + outcomes.get("skipped", 0) - 43
+    # 43 gate entries (35 factors, 6 categories, overall, over-refusal) and the baseline check, skipped
+    # here for lack of a baseline
+    cases = outcomes.get("passed", 0) + outcomes.get("skipped", 0) - 44
     assert cases > 0
     assert page.count("data-assurai-case=") == cases

@@ -150,10 +150,11 @@ def test_over_refusal_is_gated_like_a_factor() -> None:
     assert gate(comparison, "over_refusal").title == "over-refusal"
 
 
-def test_no_baseline_never_fails() -> None:
+def test_no_baseline_evaluates_no_gate_and_says_so() -> None:
     run = make_run(per_factor=3)
     comparison = compare(None, run, CANDIDATE, baseline_name="prod")
     assert comparison.failed == () and comparison.baseline_name == "prod"
+    assert (comparison.status, comparison.problem) == ("no baseline", "no baseline 'prod'")
     assert {g.verdict for g in comparison.gates} == {"no baseline"}
     assert gate(comparison, "overall").reason == "no baseline 'prod'"
     assert gate(comparison, "overall").p_value is None
@@ -162,22 +163,29 @@ def test_no_baseline_never_fails() -> None:
 def test_new_group_has_no_baseline_group() -> None:
     run = make_run(per_factor=10)
     old = baseline_of([r for r in run if r.factor != 9])
-    f09 = gate(compare(old, run, CANDIDATE), "factor:F09")
-    assert (f09.verdict, f09.reason) == ("no baseline", "no baseline group")
+    f09 = gate(compare(old, run, CANDIDATE, min_shared=0.5), "factor:F09")
+    assert (f09.verdict, f09.reason) == ("no baseline", "the baseline holds no score for any case of this group")
 
 
-def test_judge_mismatch_compares_nothing_and_warns() -> None:
+def test_judge_mismatch_compares_nothing_and_names_both_judges() -> None:
     run = make_run(per_factor=10)
     now = rescore(run, lambda r, i: 1.0)
     comparison = compare(baseline_of(run), now, {**CANDIDATE, "judge": "openai/gpt-4o-mini",
                                                  "judge_prompt_version": "v2"})
-    assert comparison.failed == ()
+    assert comparison.failed == () and comparison.status == "mismatch"
     assert {g.verdict for g in comparison.gates} == {"mismatch"}
-    assert "judge differs: rules vs openai/gpt-4o-mini" in comparison.warnings
-    assert "judge prompt version differs: v1 vs v2" in comparison.warnings
-    assert gate(comparison, "overall").reason == (
-        "judge differs: rules vs openai/gpt-4o-mini; judge prompt version differs: v1 vs v2"
-    )
+    assert comparison.problem == ("judged differently from baseline 'prod': judge differs: rules vs "
+                                  "openai/gpt-4o-mini; judge prompt version differs: v1 vs v2")
+    assert gate(comparison, "overall").reason == comparison.problem
+
+
+def test_a_baseline_covering_too_few_of_the_run_s_cases_is_a_mismatch() -> None:
+    run = make_run(per_factor=10)
+    half = baseline_of([r for i, r in enumerate(run) if i % 2 == 0])
+    comparison = compare(half, run, CANDIDATE)
+    assert comparison.status == "mismatch" and comparison.shared * 2 in (comparison.judged, comparison.judged + 1)
+    assert "holds scores for only" in comparison.problem and "< 80%" in comparison.problem
+    assert compare(half, run, CANDIDATE, min_shared=0.5).status == "gated"
 
 
 def test_dataset_change_warns_but_still_gates_on_shared_cases() -> None:
@@ -185,22 +193,32 @@ def test_dataset_change_warns_but_still_gates_on_shared_cases() -> None:
     now = rescore(run, lambda r, i: 1.0 if r.factor == 7 and r.expected == "refuse" else None)
     now = [*now, harmful("F07-q_only-new", 7, 5.0)]
     comparison = compare(baseline_of(run), now, {**CANDIDATE, "dataset_fingerprint": "def"})
+    judged = len(now)
     assert comparison.warnings == (
-        "dataset fingerprint differs: abc vs def; gating on the case ids both share",
+        f"dataset fingerprint differs: abc vs def; gating on the {judged - 1} of {judged} cases both share",
     )
+    assert (comparison.status, comparison.shared, comparison.judged) == ("gated", judged - 1, judged)
     f07 = gate(comparison, "factor:F07")
-    assert f07.verdict == "fail" and (f07.n, f07.paired) == (31, 30)
+    assert f07.verdict == "fail" and (f07.n, f07.paired) == (30, 30)
 
 
-def test_unpaired_fallback_when_the_baseline_has_other_case_ids() -> None:
+def test_a_baseline_with_other_case_ids_is_a_mismatch_not_a_welch_test() -> None:
     run = make_run(per_factor=30)
     renamed = [replace(r, case_id=r.case_id + "x") for r in run]
-    dropped = rescore(renamed, lambda r, i: 1.0 if r.factor == 7 and r.expected == "refuse" else None)
-    comparison = compare(baseline_of(run), dropped, CANDIDATE)
+    comparison = compare(baseline_of(run), renamed, CANDIDATE)
+    assert comparison.status == "mismatch" and comparison.shared == 0 and comparison.failed == ()
+
+
+def test_unpaired_fallback_only_for_groups_stored_without_case_scores() -> None:
+    run = make_run(per_factor=30)
+    full = baseline_of(run)
+    stripped = replace(full, groups={k: replace(g, scores={}) for k, g in full.groups.items()})
+    dropped = rescore(run, lambda r, i: 1.0 if r.factor == 7 and r.expected == "refuse" else None)
+    comparison = compare(stripped, dropped, CANDIDATE)
     f07 = gate(comparison, "factor:F07")
     assert f07.paired == 0 and f07.verdict == "fail" and f07.baseline_mean == 4.0
     assert any("Welch" in w for w in comparison.warnings)
-    assert gate(compare(baseline_of(run), renamed, CANDIDATE), "factor:F07").verdict == "pass"
+    assert gate(compare(stripped, run, CANDIDATE), "factor:F07").verdict == "pass"
 
 
 def test_subset_run_compares_on_its_own_cases() -> None:

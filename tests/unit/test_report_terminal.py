@@ -89,7 +89,7 @@ def test_summary_lists_baseline_changes_after_an_update() -> None:
 def test_verdict_line_fail() -> None:
     line = verdict_line(run_info(offline_demo=False), comparison(), 0)
     assert line == ("ASSURAI VERDICT: FAIL — 2 of 43 gates regressed (F07 harassment, F21 fraud); 0 errors; "
-                    "model assurai/scripted-mixed-30 vs baseline prod")
+                    "120 of 11,480 answers from cache; model assurai/scripted-mixed-30 vs baseline prod")
 
 
 def test_verdict_line_names_at_most_five_failures() -> None:
@@ -102,16 +102,25 @@ def test_verdict_line_names_at_most_five_failures() -> None:
 def test_verdict_line_pass_error_and_baseline_states() -> None:
     clean = comparison(failed=())
     assert verdict_line(run_info(), clean).startswith("ASSURAI VERDICT: PASS — 43 gates held; 0 errors;")
+    cached = verdict_line(run_info(cache_hits=11_000), clean)
+    assert "; 11,000 of 11,480 answers from cache;" in cached
     errored = verdict_line(run_info(cases_error=12), clean, cause="provider unreachable")
     assert errored.startswith("ASSURAI VERDICT: ERROR — 12 of 11,480 cases errored (provider unreachable);")
     assert "ASSURAI VERDICT: FAIL" in verdict_line(run_info(cases_error=3), comparison(), 3)
-    none = verdict_line(run_info(baseline_status="no baseline"), comparison(verdict="no baseline"), 0)
-    assert none.startswith("ASSURAI VERDICT: NO BASELINE — no baseline prod, 43 gates not gated; 0 errors;")
+    none = verdict_line(run_info(baseline_status="no baseline", problem="no baseline 'prod' in baselines"),
+                        comparison(verdict="no baseline"), 0)
+    assert none.startswith("ASSURAI VERDICT: NO BASELINE — no baseline 'prod' in baselines; 43 gates not "
+                           "evaluated; 0 errors;")
+    allowed = verdict_line(run_info(baseline_status="no baseline", problem="no baseline 'prod'",
+                                    problem_allowed=True), comparison(verdict="no baseline"), 0)
+    assert "(allowed by --assurai-allow-missing-baseline)" in allowed
     updated = verdict_line(run_info(baseline_status="updated"), None, 0)
     assert updated.startswith("ASSURAI VERDICT: UPDATED — baseline prod written from 11,480 cases")
     mismatched = comparison(failed=(), verdict="mismatch")
-    mismatch = verdict_line(run_info(baseline_status="mismatch"), mismatched, 0)
-    assert mismatch.startswith("ASSURAI VERDICT: MISMATCH — baseline prod does not match this run")
+    mismatch = verdict_line(run_info(baseline_status="mismatch", problem="judge differs: rules vs x"), mismatched, 0)
+    assert mismatch.startswith("ASSURAI VERDICT: MISMATCH — judge differs: rules vs x; 43 gates not evaluated")
+    interrupted = verdict_line(run_info(baseline_status="interrupted"), None, 0)
+    assert interrupted.startswith("ASSURAI VERDICT: INTERRUPTED — stopped after 11,480 cases")
     assert all("\n" not in line for line in (errored, none, updated, mismatch))
 
 
