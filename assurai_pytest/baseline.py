@@ -374,7 +374,8 @@ def build_baseline(
         missing = previous.case_ids() - ran
         if missing:
             raise UsageError(
-                f"baseline {name!r} was scored by another judge ({'; '.join(judge_differences(previous, provenance))}); "
+                f"baseline {name!r} was scored by another judge "
+                f"({'; '.join(judge_differences(previous, provenance))}); "
                 f"this run re-scored {len(ran)} of its cases but not {len(missing)} others, and the two judges' "
                 f"scores cannot be mixed: update with the full selection, or write a new baseline "
                 f"(--assurai-baseline=NEW_NAME)"

@@ -27,7 +27,9 @@ class BaselineError(UsageError):
 class ProviderError(AssuraiError):
     """A model or judge could not be reached or refused the request; the case is an error."""
 
-    def __init__(self, message: str, *, retryable: bool = False, retry_after: float | None = None) -> None:
+    def __init__(self, message: str, *, retryable: bool = False, retry_after: float | None = None,
+                 rate_limited: bool = False) -> None:
         super().__init__(message)
         self.retryable = retryable
         self.retry_after = retry_after
+        self.rate_limited = rate_limited

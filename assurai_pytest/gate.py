@@ -98,6 +98,7 @@ class Comparison:
         problem: Why the run could not be gated, one line; empty when gated.
         judged: Cases of this run with a score.
         shared: Of them, cases the baseline holds a score for.
+        dataset_changed: The dataset's fingerprint differs from the baseline's.
     """
 
     gates: tuple[GateResult, ...]
@@ -107,6 +108,7 @@ class Comparison:
     problem: str = ""
     judged: int = 0
     shared: int = 0
+    dataset_changed: bool = False
 
     @property
     def failed(self) -> tuple[GateResult, ...]:
@@ -172,7 +174,8 @@ def compare(
                    f"judged cases ({shared / len(judged):.0%} < {min_shared:.0%})")
     if problem:
         gates = [_uncompared(key, now[key], baseline.groups.get(key), MISMATCH, problem) for key in keys]
-        return Comparison(tuple(gates), tuple(dataset), baseline.name, MISMATCH, problem, len(judged), shared)
+        return Comparison(tuple(gates), tuple(dataset), baseline.name, MISMATCH, problem, len(judged), shared,
+                          bool(dataset))
     warnings = [f"{line}; gating on the {shared} of {len(judged)} cases both share" for line in dataset]
 
     measured: dict[str, _Measured] = {}
@@ -192,7 +195,7 @@ def compare(
                          "the baseline holds no score for any case of this group")
         for key in keys
     ]
-    return Comparison(tuple(gates), tuple(warnings), baseline.name, GATED, "", len(judged), shared)
+    return Comparison(tuple(gates), tuple(warnings), baseline.name, GATED, "", len(judged), shared, bool(dataset))
 
 
 def _mean(values: Sequence[float]) -> float:

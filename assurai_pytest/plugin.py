@@ -64,17 +64,18 @@ def pytest_configure(config: pytest.Config) -> None:
     from .models._litellm import ignore_litellm_type_notes
     from .options import resolve
 
+    workerinput = getattr(config, "workerinput", {})
     try:
         settings = resolve(config)
         dataset = load_dataset(settings.dataset)
         if not _is_worker(config):
             load_baseline(baseline_path(settings.baseline_dir, settings.baseline_name))
+        run = Run(settings, dataset, workers=workerinput.get("workercount", 1),
+                  invocation=config.invocation_params.args, answer_salt=workerinput.get(ANSWER_SALT))
+        run.judge_prompt_version  # noqa: B018 - builds the judge: an unknown judge kind is a usage error now
     except UsageError as exc:
         raise pytest.UsageError(str(exc)) from None
     ignore_litellm_type_notes()
-    workerinput = getattr(config, "workerinput", {})
-    run = Run(settings, dataset, workers=workerinput.get("workercount", 1), invocation=config.invocation_params.args,
-              answer_salt=workerinput.get(ANSWER_SALT))
     config.stash[RUN_KEY] = run
     html = config.pluginmanager.hasplugin("html") and bool(config.getoption("htmlpath", None))
     controller = not _is_worker(config)
@@ -83,6 +84,18 @@ def pytest_configure(config: pytest.Config) -> None:
         config.pluginmanager.register(XdistHooks(), "assurai-xdist")
     if html:
         config.pluginmanager.register(HtmlHooks(settings.model, run.results), "assurai-html")
+
+
+def pytest_sessionstart(session: pytest.Session) -> None:
+    """Fail fast: check each endpoint once before any case runs (controller only)."""
+    config = session.config
+    run = _run(config)
+    if run is None or _is_worker(config) or config.option.collectonly:
+        return
+    try:
+        run.preflight()
+    except UsageError as exc:
+        raise pytest.UsageError(str(exc)) from None
 
 
 def pytest_report_header(config: pytest.Config) -> list[str]:

@@ -17,6 +17,7 @@ from typing import Any
 from . import __version__
 from .cases import Selection, build_cases
 from .engine import Evaluator, Target, evaluate_case
+from .errors import UsageError
 from .records import Case, CaseResult, Dataset, Usage
 from .settings import Settings
 
@@ -158,6 +159,48 @@ class Run:
             self._evaluator = Evaluator(evaluate, workers=share, close=client.aclose)
         return self._evaluator
 
+    def endpoints(self) -> list[tuple[str, str | None, str]]:
+        """Every distinct (model, api_base, purpose) this run will call: the model, then the judges."""
+        from .judge import judge_endpoints, make_judge
+
+        found = [(self.settings.model, self.settings.api_base, "model")]
+        judge = make_judge(self.settings.judge, None, self.settings.judge_api_base)
+        found += [(model, base, "judge") for model, base in judge_endpoints(judge)]
+        return list(dict.fromkeys(found))
+
+    def preflight(self) -> None:
+        """One cheap call per distinct endpoint before any case runs, all at once.
+
+        Raises:
+            UsageError: an endpoint is unreachable, refuses our credentials, or names an unknown
+                provider or model; the message has one line per endpoint.
+        """
+        import asyncio
+
+        from .errors import ProviderError
+        from .models import ClientConfig, LiteLLMClient
+
+        async def check() -> list[str]:
+            client = LiteLLMClient(ClientConfig(concurrency=8, timeout=self.settings.timeout,
+                                                retries=min(2, self.settings.retries)))
+            try:
+                outcomes = await asyncio.gather(*(client.probe(model, base, purpose)
+                                                  for model, base, purpose in self.endpoints()),
+                                                return_exceptions=True)
+            finally:
+                await client.aclose()
+            problems = []
+            for outcome in outcomes:
+                if isinstance(outcome, ProviderError):
+                    problems.append(str(outcome))
+                elif isinstance(outcome, BaseException):
+                    raise outcome
+            return problems
+
+        problems = asyncio.run(check())
+        if problems:
+            raise UsageError("start-up check failed, nothing was evaluated:\n  " + "\n  ".join(problems))
+
     def start(self, cases: Iterable[Case]) -> int:
         """Queue the selected cases for evaluation; returns how many were queued."""
         cases = list(cases)
@@ -273,7 +316,9 @@ class Run:
             reports.append(GateReport(BASELINE_CHECK, "baseline check", "skipped" if outcome.allowed else "failed",
                                       text, None))
         comparison = outcome.comparison
-        for gate in comparison.gates if comparison is not None else ():
+        if comparison is None:
+            return reports
+        for gate in comparison.gates:
             name = re.sub(r"[^A-Za-z0-9_.-]+", "-", gate.key)
             if gate.verdict == "fail":
                 reports.append(GateReport(name, gate.title, "failed",

@@ -24,6 +24,8 @@ from typing import Any
 
 from aiohttp import web
 
+from assurai_pytest.models.client import PROBE_PROMPT
+
 REFUSAL = "죄송하지만 그 요청은 도와드릴 수 없습니다. 다른 주제라면 기꺼이 도와드리겠습니다."
 FAULTS = ("ok", "429", "500", "stall", "malformed", "401", "content_filter")
 
@@ -49,6 +51,11 @@ def last_user_text(body: dict[str, Any]) -> str:
                 return " ".join(p.get("text", "") for p in content if p.get("type") == "text")
             return str(content)
     return ""
+
+
+def is_probe(body: dict[str, Any]) -> bool:
+    """Whether a request is the plugin's start-up check of an endpoint (one token, "ping")."""
+    return body.get("max_tokens") == 1 and last_user_text(body) == PROBE_PROMPT
 
 
 @dataclass
@@ -99,6 +106,12 @@ class FakeServer:
         """How many requests arrived so far."""
         with self._lock:
             return len(self.requests)
+
+    @property
+    def case_requests(self) -> list[RequestRecord]:
+        """The requests so far, without the plugin's start-up checks of the endpoint."""
+        with self._lock:
+            return [r for r in self.requests if not is_probe(r.body)]
 
     def reset(self) -> None:
         """Forget the request log, the in-flight peak and the per-prompt draw counters."""

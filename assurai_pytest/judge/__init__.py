@@ -21,7 +21,7 @@ from .rules import RulesJudge
 if TYPE_CHECKING:
     from assurai_pytest.models.client import ModelClient
 
-__all__ = ["Judge", "PanelJudge", "RubricJudge", "RulesJudge", "make_judge", "parse_grade"]
+__all__ = ["Judge", "PanelJudge", "RubricJudge", "RulesJudge", "judge_endpoints", "make_judge", "parse_grade"]
 
 
 def _one(item: str, client: ModelClient | None, api_base: str | None) -> Judge:
@@ -29,6 +29,11 @@ def _one(item: str, client: ModelClient | None, api_base: str | None) -> Judge:
         return RulesJudge()
     prefix, colon, model = item.partition(":")
     guard = GUARDS.get(prefix.lower()) if colon else None
+    if colon and guard is None and "/" not in prefix:
+        # ``kind:model`` names a judge kind; a LiteLLM model string has its provider before a '/'.
+        raise UsageError(f"judge {item!r}: unknown judge kind {prefix!r}; use one of "
+                         f"{', '.join(sorted(GUARDS))} (as kind:model), 'rules', or a LiteLLM model string "
+                         "(provider/model)")
     if guard is not None:
         if not model.strip():
             raise UsageError(f"judge {item!r}: a guard needs a model, e.g. {prefix}:hosted_vllm/<model>")
@@ -60,3 +65,14 @@ def make_judge(spec: str, client: ModelClient | None, api_base: str | None = Non
     if duplicates:
         raise UsageError(f"--assurai-judge: {', '.join(duplicates)} named more than once")
     return judges[0] if len(judges) == 1 else PanelJudge(judges)
+
+
+def judge_endpoints(judge: Judge) -> list[tuple[str, str | None]]:
+    """The (model, api_base) of every model-backed judge in ``judge`` (a panel's members too)."""
+    members = judge.judges if isinstance(judge, PanelJudge) else (judge,)
+    found = []
+    for member in members:
+        model = getattr(member, "model", None)
+        if isinstance(model, str):
+            found.append((model, getattr(member, "api_base", None)))
+    return found

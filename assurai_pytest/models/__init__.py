@@ -3,7 +3,7 @@ the offline scripted models. Importing this package does not import LiteLLM."""
 
 from assurai_pytest.models.cache import ResponseCache
 from assurai_pytest.models.client import MODALITIES, ClientConfig, LiteLLMClient, ModelClient
-from assurai_pytest.models.limits import Cooldown, RateLimiter
+from assurai_pytest.models.limits import CircuitBreaker, RateLimiter
 from assurai_pytest.models.request import ModelRequest
 from assurai_pytest.models.scripted import BENIGN_ANSWERS, COMPLIANCES, REFUSALS, scripted_text
 
@@ -13,7 +13,7 @@ __all__ = [
     "MODALITIES",
     "REFUSALS",
     "ClientConfig",
-    "Cooldown",
+    "CircuitBreaker",
     "LiteLLMClient",
     "ModelClient",
     "ModelRequest",

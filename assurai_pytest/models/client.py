@@ -1,11 +1,12 @@
 """The model-calling layer: the ``ModelClient`` protocol and its LiteLLM implementation.
 
 ``LiteLLMClient.complete`` turns a :class:`ModelRequest` into a :class:`ModelReply`:
-cache lookup, bounded concurrency, optional requests-per-minute pacing, a client-wide
-cooldown after 429s, our own retry policy (LiteLLM's and the OpenAI SDK's retries are
-switched off), content-filter blocks as replies, and every failure as a redacted
-:class:`ProviderError`. With ``ASSURAI_OFFLINE=1`` only the scripted models and servers
-on a loopback ``api_base`` may be called.
+cache lookup, bounded concurrency, optional requests-per-minute pacing, our own retry policy
+(LiteLLM's and the OpenAI SDK's retries are switched off: a 429 is waited out, honouring
+Retry-After, against a time budget; other transient faults are retried ``retries`` times), a
+per-endpoint circuit breaker, content-filter blocks as replies, and every failure as a redacted
+:class:`ProviderError`. ``probe`` is the start-up check of an endpoint. With
+``ASSURAI_OFFLINE=1`` only the scripted models and servers on a loopback ``api_base`` may be called.
 """
 
 from __future__ import annotations
@@ -25,14 +26,14 @@ from types import ModuleType
 from typing import Any, Protocol
 from urllib.parse import urlsplit
 
-from tenacity import AsyncRetrying, RetryCallState, retry_if_exception, stop_after_attempt
+from tenacity import AsyncRetrying, RetryCallState, retry_if_exception
 
 from assurai_pytest.errors import ProviderError
 from assurai_pytest.models._litellm import import_litellm
 from assurai_pytest.models.cache import ResponseCache
-from assurai_pytest.models.limits import Cooldown, RateLimiter
+from assurai_pytest.models.limits import CircuitBreaker, RateLimiter
 from assurai_pytest.models.request import SCRIPTED_PREFIX, ModelRequest
-from assurai_pytest.records import ModelReply, Usage
+from assurai_pytest.records import Message, ModelReply, Usage
 from assurai_pytest.redact import redact
 
 MODALITIES = ("text", "image", "audio", "video")
@@ -49,6 +50,7 @@ _LITELLM_PREFIX = re.compile(r"^(?:litellm\.\w+:\s*)?(?:\w+Error:\s*)?")
 
 
 _MISSING_CREDENTIALS = "missing credentials"
+PROBE_PROMPT = "ping"  # the start-up check's one-token question
 
 class ModelClient(Protocol):
     """Anything that can answer a :class:`ModelRequest`."""
@@ -86,6 +88,8 @@ class ClientConfig:
         backoff_base: first backoff in seconds; doubles per retry, with jitter.
         backoff_max: ceiling of one backoff.
         retry_after_cap: ceiling of a wait a provider's ``Retry-After`` can impose.
+        rate_limit_wait: seconds one call may spend retrying 429s before it errors.
+        breaker_threshold: consecutive failed attempts after which an endpoint is taken as dead.
     """
 
     concurrency: int = 32
@@ -96,6 +100,8 @@ class ClientConfig:
     backoff_base: float = 0.5
     backoff_max: float = 30.0
     retry_after_cap: float = 60.0
+    rate_limit_wait: float = 600.0
+    breaker_threshold: int = 10
 
 
 class LiteLLMClient:
@@ -108,7 +114,7 @@ class LiteLLMClient:
             raise ValueError(f"concurrency must be at least 1, got {self.config.concurrency}")
         self._cache = ResponseCache(self.config.cache_dir) if self.config.cache_dir is not None else None
         self._limiter = RateLimiter(self.config.rpm) if self.config.rpm else None
-        self._cooldown = Cooldown()
+        self._breaker = CircuitBreaker(self.config.breaker_threshold)
         self._semaphore: asyncio.Semaphore | None = None
         self._loop: asyncio.AbstractEventLoop | None = None
         self._litellm: ModuleType | None = None
@@ -126,21 +132,36 @@ class LiteLLMClient:
         if key is not None and self._cache is not None and (hit := self._cache.get(key)) is not None:
             return hit
         messages = request.to_litellm_messages()
-        attempts = 0
-        retrying = AsyncRetrying(
-            stop=stop_after_attempt(self.config.retries + 1),
-            wait=self._backoff,
-            retry=retry_if_exception(lambda exc: isinstance(exc, ProviderError) and exc.retryable),
-            reraise=True,
-        )
+        endpoint = _endpoint(request)
+        attempts = failures = 0
+
+        def stop(state: RetryCallState) -> bool:
+            # A 429 is the provider pacing us: waited out against a time budget, not a count.
+            exc = state.outcome.exception() if state.outcome is not None else None
+            if isinstance(exc, ProviderError) and exc.rate_limited:
+                return (state.seconds_since_start or 0.0) >= self.config.rate_limit_wait
+            return failures > self.config.retries or self._breaker.open_reason(endpoint) is not None
+
+        retrying = AsyncRetrying(stop=stop, wait=self._backoff, reraise=True,
+                                 retry=retry_if_exception(lambda exc: isinstance(exc, ProviderError) and exc.retryable))
         try:
             async for attempt in retrying:
                 with attempt:
                     attempts += 1
-                    reply = await self._attempt(request, messages)
+                    try:
+                        reply = await self._attempt(request, messages)
+                    except ProviderError as exc:
+                        if exc.retryable and not exc.rate_limited:
+                            failures += 1
+                            self._breaker.failure(endpoint, str(exc))
+                        raise
+                    self._breaker.success(endpoint)
         except ProviderError as exc:
             if not exc.retryable:
                 raise
+            if exc.rate_limited:
+                raise ProviderError(f"{_who(request)} still rate limited after {self.config.rate_limit_wait:g} s "
+                                    f"({attempts} attempts): {exc}", retryable=True) from exc
             raise ProviderError(
                 f"{_who(request)} unreachable after {attempts} attempt{'s' * (attempts != 1)}: {exc}",
                 retryable=True,
@@ -148,6 +169,33 @@ class LiteLLMClient:
         if key is not None and self._cache is not None:
             self._cache.put(key, reply)
         return reply
+
+    async def probe(self, model: str, api_base: str | None = None, purpose: str = "model") -> None:
+        """Check at start-up that an endpoint answers: one tiny call, never cached.
+
+        A 429 counts as alive (the endpoint is there, pacing us); scripted models always are. A
+        transient fault (5xx, timeout, refused connection) is tried again ``retries`` times, so
+        one blip does not stop a run; a dead endpoint still ends it in seconds.
+
+        Raises:
+            ProviderError: unreachable, unauthorised, an unknown provider or model, or a server error.
+        """
+        request = ModelRequest(model=model, messages=(Message("user", PROBE_PROMPT),), api_base=api_base,
+                               max_tokens=1, purpose=purpose)
+        if request.scripted:
+            return
+        for attempt in range(self.config.retries + 1):
+            try:
+                await self._attempt(request, request.to_litellm_messages())
+                return
+            except ProviderError as exc:
+                if exc.rate_limited:
+                    return
+                if not exc.retryable or attempt == self.config.retries:
+                    where = f" at {redact(api_base)}" if api_base else ""
+                    message = str(exc) if str(exc).startswith(_who(request)) else f"{_who(request)}{where}: {exc}"
+                    raise ProviderError(message) from exc
+                await asyncio.sleep(min(self.config.backoff_max, self.config.backoff_base * 2 ** attempt))
 
     def supports(self, model: str, modality: str, api_base: str | None = None) -> bool:
         """Whether ``model`` takes ``modality`` input, from LiteLLM's model map.
@@ -224,7 +272,9 @@ class LiteLLMClient:
         elif os.environ.get(OFFLINE_ENV) == "1" and not _is_loopback(request.api_base):
             raise ProviderError(f"{_who(request)}: {OFFLINE_ENV}=1 forbids calling a real provider")
         async with self._slots():
-            await self._cooldown.wait()
+            # Checked once a slot is ours: calls queued behind a dying endpoint never reach it.
+            if (reason := self._breaker.open_reason(_endpoint(request))) is not None:
+                raise ProviderError(redact(f"{_who(request)}: endpoint down: {reason}"))
             if self._limiter is not None:
                 await self._limiter.acquire()
             started = time.monotonic()
@@ -274,13 +324,8 @@ class LiteLLMClient:
             return ProviderError(redact(f"{who}: no credentials: set the provider's key variable (e.g. OPENAI_API_KEY; "
                                         "a local server without authentication accepts any value, such as EMPTY)"))
         if isinstance(exc, litellm.RateLimitError):
-            # A 429 without Retry-After still pauses the whole client (for the backoff), hence 0.0.
-            wait = _retry_after(exc)
-            return ProviderError(
-                redact(f"rate limited (HTTP 429): {detail}"),
-                retryable=True,
-                retry_after=0.0 if wait is None else wait,
-            )
+            return ProviderError(redact(f"rate limited (HTTP 429): {detail}"), retryable=True,
+                                 retry_after=_retry_after(exc), rate_limited=True)
         if isinstance(exc, litellm.Timeout | TimeoutError):
             return ProviderError(f"timed out after {self.config.timeout:g} s", retryable=True)
         connection = _connection_cause(exc)
@@ -305,8 +350,11 @@ class LiteLLMClient:
         exc = state.outcome.exception() if state.outcome is not None else None
         if isinstance(exc, ProviderError) and exc.retry_after is not None:
             delay = max(delay, min(exc.retry_after, cfg.retry_after_cap))
-            self._cooldown.extend(delay)
         return delay
+
+
+def _endpoint(request: ModelRequest) -> str:
+    return f"{request.model}@{request.api_base or ''}"
 
 
 def _who(request: ModelRequest) -> str:

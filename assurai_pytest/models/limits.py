@@ -1,4 +1,4 @@
-"""Client-wide pacing: a requests-per-minute spacer and a shared rate-limit cooldown.
+"""Client-wide pacing and protection: a requests-per-minute spacer and a per-endpoint circuit breaker.
 
 Both live on one event loop and need no locks: state is read and written between awaits.
 """
@@ -28,22 +28,34 @@ class RateLimiter:
             await asyncio.sleep(slot - now)
 
 
-class Cooldown:
-    """A "do not send before" time shared by every call of one client.
+class CircuitBreaker:
+    """Stops calling an endpoint that has failed too many times in a row.
 
-    When a provider answers 429, the whole client pauses for the wait it asked for,
-    instead of every in-flight task discovering the limit by hitting it again.
+    Every failed attempt (connection refused, 5xx, timeout, malformed answer; not a 429, which is
+    the endpoint pacing us) counts against its endpoint; any success resets the count. Once
+    ``threshold`` failures come in a row the endpoint is taken as dead for the rest of the run:
+    every later call to it fails at once, so a dead server ends a run in seconds instead of
+    retrying each of thousands of cases.
     """
 
-    def __init__(self) -> None:
-        """Start with no cooldown."""
-        self.until = 0.0
+    def __init__(self, threshold: int = 10) -> None:
+        """Open after ``threshold`` consecutive failures of one endpoint."""
+        self.threshold = threshold
+        self._failures: dict[str, int] = {}
+        self._last: dict[str, str] = {}
 
-    def extend(self, seconds: float) -> None:
-        """Pause sending for at least ``seconds`` from now (never shortens a pause)."""
-        self.until = max(self.until, time.monotonic() + seconds)
+    def failure(self, endpoint: str, cause: str) -> None:
+        """Count one failed attempt against ``endpoint``."""
+        self._failures[endpoint] = self._failures.get(endpoint, 0) + 1
+        self._last[endpoint] = cause
 
-    async def wait(self) -> None:
-        """Return once the cooldown has passed (it may be extended while waiting)."""
-        while (remaining := self.until - time.monotonic()) > 0:
-            await asyncio.sleep(remaining)
+    def success(self, endpoint: str) -> None:
+        """The endpoint answered: it is alive."""
+        self._failures[endpoint] = 0
+
+    def open_reason(self, endpoint: str) -> str | None:
+        """Why calls to ``endpoint`` are no longer made, or None while they are."""
+        count = self._failures.get(endpoint, 0)
+        if count < self.threshold:
+            return None
+        return f"{count} attempts in a row failed (last: {self._last.get(endpoint, '?')}); not called again this run"

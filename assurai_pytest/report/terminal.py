@@ -153,8 +153,9 @@ def verdict_line(
 
 
 def _shared_part(comparison: Comparison | None) -> str:
-    """`` on 900 of 1,126 cases shared with the baseline`` when the baseline covers only part of the run."""
-    if comparison is None or comparison.shared >= comparison.judged:
+    """`` on 900 of 1,126 cases shared with the baseline`` when the dataset changed or the baseline covers
+    only part of the run."""
+    if comparison is None or (comparison.shared >= comparison.judged and not comparison.dataset_changed):
         return ""
     return f" on {fmt_int(comparison.shared)} of {fmt_int(comparison.judged)} cases shared with the baseline"
 

@@ -49,7 +49,7 @@ def test_a_missing_baseline_fails_and_says_how_to_create_it(suite: pytest.Pytest
     result.stdout.fnmatch_lines(["*OFFLINE DEMO*",
                                  "create it with: pytest test_factors * --assurai-sample=8 *--assurai-update-baselines",
                                  "FAILED assurai_gates::baseline*"])
-    assert result.stdout.lines[-1].startswith("ASSURAI VERDICT: NO BASELINE — no baseline 'assurai-scripted-safe__rules'")
+    assert result.stdout.lines[-1].startswith(f"ASSURAI VERDICT: NO BASELINE — no baseline '{BASELINE}'")
     assert not (suite.path / "baselines" / f"{BASELINE}.json").exists()
 
 

@@ -165,14 +165,13 @@ def test_retry_after_is_honoured() -> None:
     assert second.started - first.finished >= 0.99
 
 
-def test_a_429_pauses_the_whole_client() -> None:
+def test_a_429_does_not_stall_the_other_calls() -> None:
     async def scenario(server: FakeServer) -> None:
         client = LiteLLMClient(config())
 
         async def later() -> Any:
             while server.count == 0 or server.requests[0].finished is None:
                 await asyncio.sleep(0.01)
-            await asyncio.sleep(0.05)
             return await client.complete(request(server, "나중 질문"))
 
         try:
@@ -183,9 +182,54 @@ def test_a_429_pauses_the_whole_client() -> None:
     with run_fake_server(schedule=["429"], retry_after="0.6") as server:
         asyncio.run(scenario(server))
         limited, *others = server.requests
-    assert limited.fault == "429" and limited.finished is not None
-    assert len(others) == 2
-    assert all(r.started - limited.finished >= 0.59 for r in others)
+    assert limited.fault == "429" and [last_user_text(r.body) for r in others] == ["나중 질문", "첫 질문"]
+
+
+def test_429s_are_waited_out_against_a_time_budget_not_a_count() -> None:
+    # Seven 429s in a row exceed a retry count of 2 but not the time budget: the call succeeds.
+    with run_fake_server(schedule=["429"] * 7, retry_after="0") as server:
+        reply = run_one(LiteLLMClient(config(retries=2)), request(server))
+        assert server.count == 8
+    assert reply.text == REFUSAL
+    with run_fake_server(always="429", retry_after="0") as server:
+        error = run_one(LiteLLMClient(config(rate_limit_wait=0.2)), request(server))
+    assert isinstance(error, ProviderError) and "still rate limited after 0.2 s" in str(error)
+
+
+def test_the_circuit_breaker_stops_calling_a_dead_endpoint() -> None:
+    prompts = [f"질문 {i}" for i in range(40)]
+    with run_fake_server(always="500") as server:
+        client = LiteLLMClient(config(retries=3, breaker_threshold=6, concurrency=2))
+        errors = asyncio.run(complete_all(client, [request(server, p) for p in prompts]))
+        calls = server.count
+    assert all(isinstance(e, ProviderError) for e in errors)
+    assert calls < 6 + 2 * 4  # the threshold, plus what was in flight when it opened
+    assert sum("endpoint down: " in str(e) and "attempts in a row failed" in str(e) for e in errors) >= 30
+
+
+def test_probe_reports_a_dead_endpoint_and_accepts_a_rate_limited_one(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("OPENAI_API_KEY", KEY)
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+
+    async def check(base: str) -> BaseException | None:
+        client = LiteLLMClient(config())
+        try:
+            await client.probe(MODEL, base)
+        except ProviderError as exc:
+            return exc
+        finally:
+            await client.aclose()
+        return None
+
+    dead = asyncio.run(check(f"http://127.0.0.1:{port}/v1"))
+    assert isinstance(dead, ProviderError) and "connection failed" in str(dead)
+    with run_fake_server(always="429") as server:
+        assert asyncio.run(check(server.base_url)) is None
+        assert server.count == 1
+    with run_fake_server(always="401") as server:
+        assert "authentication failed" in str(asyncio.run(check(server.base_url)))
 
 
 def test_retry_after_header_forms() -> None:
