@@ -29,6 +29,7 @@ from typing import Any
 
 from assurai_pytest.baseline import (
     DATASET_PROVENANCE,
+    RENDERING_PROVENANCE,
     Baseline,
     GroupBaseline,
     group_order,
@@ -166,9 +167,14 @@ def compare(
     dataset = [line for run in baseline.run_provenances()
                for line in provenance_mismatch(run, run_provenance, DATASET_PROVENANCE)][:1]
     judges = judge_differences(baseline, run_provenance)
+    seeds = [line for run in baseline.run_provenances()
+             for line in provenance_mismatch(run, run_provenance, RENDERING_PROVENANCE)][:1]
     problem = ""
     if judges:
         problem = f"judged differently from baseline {baseline.name!r}: {'; '.join(judges)}"
+    elif seeds:
+        # The seed picks each case's template: the same case id would hold another prompt.
+        problem = f"rendered differently from baseline {baseline.name!r}: {seeds[0]}"
     elif baseline.has_case_scores() and judged and shared < min_shared * len(judged) - _EPS:
         problem = (f"baseline {baseline.name!r} holds scores for only {shared} of this run's {len(judged)} "
                    f"judged cases ({shared / len(judged):.0%} < {min_shared:.0%})")

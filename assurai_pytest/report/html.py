@@ -111,6 +111,7 @@ _STYLE = """<style>
 .assurai-v-pass{background:#dfd;color:#060}
 .assurai-v-fail,.assurai-v-error{background:#fdd;color:#900}
 .assurai-v-other{background:#eee;color:#333}
+.assurai-banner{border:2px solid #b00020;padding:.5em;font-weight:bold}
 .assurai-offline{border:2px dashed #c80;background:#fff7e6;padding:6px 8px}
 .assurai-badge{font-size:10px;background:#c80;color:#fff;border-radius:3px;padding:0 4px;margin-left:4px}
 .assurai-why{font-size:11px;font-weight:normal}
@@ -242,6 +243,12 @@ def summary_html(run: RunInfo, aggregates: Aggregates, comparison: Comparison | 
         _STYLE,
         f'<p class="assurai-verdict assurai-v-{tone}">{esc(verdict_line(run, comparison))}</p>',
     ]
+    if status == "interrupted":
+        parts.append('<p class="assurai-banner">Interrupted: this report holds only the cases evaluated before '
+                     'the run was stopped; nothing was gated.</p>')
+    elif run.problem:
+        banner = " ".join(part for part in (f"Not gated: {run.problem}.", run.hint) if part)
+        parts.append(f'<p class="assurai-banner">{esc(banner)}</p>')
     notice = offline_notice(run)
     if notice:
         parts.append('<div class="assurai-offline">' + "<br>".join(esc(line) for line in notice) + "</div>")
