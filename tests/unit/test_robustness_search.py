@@ -1,4 +1,7 @@
-"""Robustness search: finds and shrinks an attack, batches evaluation, replays remembered attacks first."""
+"""Robustness search: finds and shrinks an attack, batches evaluation, replays remembered attacks first.
+
+Named apart from ``test_factors/test_robustness.py``: pytester's runs import test modules by basename.
+"""
 
 from __future__ import annotations
 
