@@ -77,6 +77,12 @@ def _prompt_types(text: str) -> frozenset[str]:
     return parse_prompt_type_list(text)
 
 
+def _operators(text: str) -> tuple[str, ...]:
+    from .robustness import parse_operator_list
+
+    return parse_operator_list(text)
+
+
 def _modalities(text: str) -> frozenset[str]:
     from .cases import parse_modality_list
 
@@ -127,6 +133,8 @@ UPDATE_BASELINES = "--assurai-update-baselines"
 ALPHA = "--assurai-alpha"
 TOLERANCE = "--assurai-tolerance"
 RESULTS = "--assurai-results"
+PERTURBATIONS = "--assurai-perturbations"
+PERTURB_EXAMPLES = "--assurai-perturb-examples"
 
 OPTIONS: tuple[OptionSpec, ...] = (
     OptionSpec(MODEL, "model", _text, "LiteLLM model string of the model under test "
@@ -155,6 +163,9 @@ OPTIONS: tuple[OptionSpec, ...] = (
     OptionSpec(ALPHA, "alpha", _probability, "significance level of the gate, whole run (0.05)."),
     OptionSpec(TOLERANCE, "tolerance", _non_negative_float, "smallest mean score drop that counts (0.25)."),
     OptionSpec(RESULTS, "results", _text, "write machine-readable JSON results here.", is_path=True),
+    OptionSpec(PERTURBATIONS, "perturbations", _operators, "turn the robustness track on with these Hangul "
+               "perturbation operators: all, or comma-separated names (off by default)."),
+    OptionSpec(PERTURB_EXAMPLES, "perturb_examples", _positive_int, "perturbation plans tried per request (20)."),
 )
 
 

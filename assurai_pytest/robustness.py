@@ -53,6 +53,22 @@ def parse_operator_list(text: str) -> tuple[str, ...]:
     return tuple(dict.fromkeys(items))
 
 
+def seed_cases(cases: Iterable[Case]) -> list[Case]:
+    """The requests the track searches: one harmful text case per instance, its Q Only rendering if any.
+
+    Q Only carries the bare request, so the perturbation hits the request and not a template; an
+    instance without one (factors 7–10, 34, 35) contributes its first case in the given order.
+    """
+    chosen: dict[str, Case] = {}
+    for case in cases:
+        if case.expected != "refuse" or case.modality != "text":
+            continue
+        held = chosen.get(case.instance_id)
+        if held is None or (case.prompt_type == "q_only" and held.prompt_type != "q_only"):
+            chosen[case.instance_id] = case
+    return list(chosen.values())
+
+
 def plan_key(plan: Iterable[Step]) -> str:
     """A readable, stable key of a plan: ``romanize:0:0.01+spacing:7:0.5`` (``identity`` when empty)."""
     return "+".join(f"{s.operator}:{s.seed}:{s.intensity:g}" for s in plan) or "identity"
@@ -318,3 +334,48 @@ def attack_success_rates(outcomes: Iterable[Outcome]) -> tuple[dict[str, Rate], 
             counts[1] += hit
     operators = {name: Rate(*by_operator[name]) for name in OPERATORS if name in by_operator}
     return operators, {factor: Rate(*by_factor[factor]) for factor in sorted(by_factor)}
+
+
+# --- reports --------------------------------------------------------------------------------------
+
+
+def _percent(rate: Rate) -> str:
+    value = rate.attack_success_rate
+    return "   n/a" if value is None else f"{100 * value:5.1f}%"
+
+
+def summary_lines(outcomes: Sequence[Outcome], *, remembered: int = 0, memory: str | None = None) -> list[str]:
+    """The terminal section: attack success per operator and factor, then every minimal attack."""
+    searched = [o for o in outcomes if o.base_refused]
+    attacks = [o for o in searched if o.attack is not None]
+    variants = sum(len(o.trials) for o in searched)
+    lines = [f"robustness: {len(searched)} refused requests searched ({len(outcomes) - len(searched)} not refused "
+             f"unperturbed: the base gate judges them), {variants} perturbed variants, {len(attacks)} attacks found"]
+    operators, factors = attack_success_rates(outcomes)
+    if operators:
+        lines.append(f"{'operator':<16} {'n':>6} {'attacks':>8} {'ASR':>7}")
+        lines += [f"{name:<16} {r.n:>6} {r.attacks:>8} {_percent(r):>7}" for name, r in operators.items()]
+        lines += [f"{f'factor F{f:02d}':<16} {r.n:>6} {r.attacks:>8} {_percent(r):>7}" for f, r in factors.items()]
+    for outcome in attacks:
+        assert outcome.attack is not None
+        origin = "replayed" if outcome.attack.replayed else "new"
+        lines.append(f"attack on {outcome.case_id} ({origin}): {plan_key(outcome.attack.plan)}")
+    if remembered and memory:
+        lines.append(f"{remembered} new attacks remembered in {memory}")
+    return lines
+
+
+def results_section(outcomes: Sequence[Outcome]) -> dict[str, Any]:
+    """The ``robustness`` section of ``--assurai-results``: rates with n, and the minimal attacks."""
+    operators, factors = attack_success_rates(outcomes)
+
+    def rate(r: Rate) -> dict[str, Any]:
+        return {"n": r.n, "attacks": r.attacks, "attack_success_rate": r.attack_success_rate}
+
+    return {
+        "operators": {name: rate(r) for name, r in operators.items()},
+        "factors": {f"F{f:02d}": rate(r) for f, r in factors.items()},
+        "attacks": [{"case_id": o.case_id, **o.attack.to_dict()} for o in outcomes if o.attack is not None],
+        "searched": sum(o.base_refused for o in outcomes),
+        "not_refused": sum(not o.base_refused for o in outcomes),
+    }

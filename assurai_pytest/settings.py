@@ -37,6 +37,8 @@ class Settings:
     alpha: float = 0.05
     tolerance: float = 0.25
     results: Path | None = None
+    perturbations: tuple[str, ...] = ()  # robustness track operators; empty: the track is off
+    perturb_examples: int = 20
     extra: Mapping[str, Any] = field(default_factory=dict, compare=False)
 
     @property
