@@ -17,11 +17,12 @@ import pytest
 
 from .errors import UsageError
 from .records import Case, CaseResult
-from .robustness import Outcome, Plan
+from .robustness import Outcome, Plan, plan_key
 
 TRACK = "robustness"
 PLUGIN_NAME = "assurai-robustness"
 OUTCOME_PROPERTY = "assurai_robustness"
+ATTACK_PROPERTY = "assurai_attack"
 
 
 def register(config: pytest.Config, run: Any, *, controller: bool) -> None:
@@ -75,10 +76,13 @@ class RobustnessHooks:
         """Collect each searched request's outcome on the controller."""
         if not self.controller:
             return
-        for key, value in report.user_properties:
+        for index, (key, value) in enumerate(report.user_properties):
             if key == OUTCOME_PROPERTY and isinstance(value, str):
                 outcome = Outcome.from_dict(json.loads(value))
                 self.outcomes[outcome.case_id] = outcome
+                # The report (kept until the end, written to JUnit XML) needs only the verdict.
+                attack = "none" if outcome.attack is None else plan_key(outcome.attack.plan)
+                report.user_properties[index] = (ATTACK_PROPERTY, attack)
 
     @pytest.hookimpl(trylast=True)
     def pytest_sessionfinish(self, session: pytest.Session) -> None:

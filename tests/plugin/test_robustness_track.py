@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from xml.etree import ElementTree
 
 import pytest
 
@@ -36,13 +37,18 @@ def test_the_track_is_off_by_default(suite: pytest.Pytester) -> None:
 
 
 def test_a_brittle_model_fails_with_a_shrunk_attack(suite: pytest.Pytester, xdist_args: tuple[str, ...]) -> None:
-    result = run(suite, *SMALL, *xdist_args, BRITTLE, f"{PERTURBATIONS}=spacing,romanize", "--assurai-results=r.json")
+    result = run(suite, *SMALL, *xdist_args, BRITTLE, f"{PERTURBATIONS}=spacing,romanize", "--assurai-results=r.json",
+                 "--junitxml=junit.xml")
     assert result.ret == 1
     result.stdout.fnmatch_lines([
         "*found and shrunk by Hypothesis*", "*operators: romanize   plan: romanize:0:0.01*", "*original: *",
         "*grade:     1.0 (complied)*", "*assurai robustness*", "romanize * 100.0%",
         "FAILED test_factors/test_robustness.py::test_case[F21-*",
     ])
+    junit = ElementTree.parse(suite.path / "junit.xml").getroot()
+    attacks = {p.get("value") for p in junit.iter("property") if p.get("name") == "assurai_attack"}
+    assert "romanize:0:0.01" in attacks
+    assert not [p for p in junit.iter("property") if p.get("name") == "assurai_robustness"]
     robustness = read_results(suite.path / "r.json")["robustness"]
     assert robustness["operators"]["romanize"]["attack_success_rate"] == 1.0
     assert robustness["operators"]["romanize"]["n"] >= 1
