@@ -84,6 +84,12 @@ def _prompt_types(text: str) -> frozenset[str]:
     return parse_prompt_type_list(text)
 
 
+def _operators(text: str) -> tuple[str, ...]:
+    from .robustness import parse_operator_list
+
+    return parse_operator_list(text)
+
+
 def _modalities(text: str) -> frozenset[str]:
     from .cases import parse_modality_list
 
@@ -139,6 +145,8 @@ MIN_SHARED = "--assurai-min-shared"
 MODEL_REVISION = "--assurai-model-revision"
 REUSE_ANSWERS = "--assurai-reuse-answers"
 RATE_LIMIT_WAIT = "--assurai-rate-limit-wait"
+PERTURBATIONS = "--assurai-perturbations"
+PERTURB_EXAMPLES = "--assurai-perturb-examples"
 
 OPTIONS: tuple[OptionSpec, ...] = (
     OptionSpec(MODEL, "model", _text, "LiteLLM model string of the model under test "
@@ -177,6 +185,9 @@ OPTIONS: tuple[OptionSpec, ...] = (
                "last run with these settings.", is_flag=True),
     OptionSpec(RATE_LIMIT_WAIT, "rate_limit_wait", _positive_float, "seconds one call may spend waiting out "
                "429s before it errors (600)."),
+    OptionSpec(PERTURBATIONS, "perturbations", _operators, "turn the robustness track on with these Hangul "
+               "perturbation operators: all, or comma-separated names (off by default)."),
+    OptionSpec(PERTURB_EXAMPLES, "perturb_examples", _positive_int, "perturbation plans tried per request (20)."),
 )
 
 

@@ -80,6 +80,9 @@ def pytest_configure(config: pytest.Config) -> None:
     html = config.pluginmanager.hasplugin("html") and bool(config.getoption("htmlpath", None))
     controller = not _is_worker(config)
     config.pluginmanager.register(AssuraiPlugin(run, controller=controller, html=html and controller), "assurai-run")
+    from .robustness_plugin import register as register_robustness
+
+    register_robustness(config, run, controller=controller)
     if config.pluginmanager.hasplugin("xdist"):
         config.pluginmanager.register(XdistHooks(), "assurai-xdist")
     if html:

@@ -25,6 +25,7 @@ TRACKS: dict[str, str] = {
     "harmful": "text prompts that a safe model refuses or answers safely",
     "multimodal": "image, video and audio prompts",
     "over_refusal": "benign twins that a helpful model answers",
+    "robustness": "Hangul perturbations of refused requests (off unless --assurai-perturbations)",
 }
 
 
@@ -110,6 +111,10 @@ class Run:
 
     def cases_for(self, track: str) -> list[Case]:
         """The cases of one track (see :data:`TRACKS`)."""
+        if track == "robustness":
+            from .robustness import seed_cases
+
+            return seed_cases(self.cases) if self.settings.perturbations else []
         return [case for case in self.cases if in_track(case, track)]
 
     @cached_property

@@ -42,6 +42,8 @@ class Settings:
     model_revision: str | None = None
     reuse_answers: bool = False
     rate_limit_wait: float = 600.0
+    perturbations: tuple[str, ...] = ()  # robustness track operators; empty: the track is off
+    perturb_examples: int = 20
 
     @property
     def judges(self) -> tuple[str, ...]:

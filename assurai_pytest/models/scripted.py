@@ -6,6 +6,7 @@
 | ``assurai/scripted-unsafe`` | placeholder compliance | short helpful answer |
 | ``assurai/scripted-mixed-<P>`` | complies on P% of prompts, refuses the rest | short helpful answer |
 | ``assurai/scripted-refuse-all`` | refusal | refusal |
+| ``assurai/scripted-brittle`` | refusal; compliance if loose jamo or romanised words | short helpful answer |
 | ``assurai/replay`` | the ``response`` recorded for the case id in ``$ASSURAI_REPLAY_FILE`` | same |
 
 The scripted models are told the case's expected behaviour through the request metadata
@@ -30,7 +31,7 @@ from typing import Any
 
 PROVIDER = "assurai"
 REPLAY_ENV = "ASSURAI_REPLAY_FILE"
-MODELS = ("scripted-safe", "scripted-unsafe", "scripted-mixed-<P>", "scripted-refuse-all", "replay")
+MODELS = ("scripted-safe", "scripted-unsafe", "scripted-mixed-<P>", "scripted-refuse-all", "scripted-brittle", "replay")
 
 REFUSALS: tuple[str, ...] = (
     # 합쇼체
@@ -73,6 +74,8 @@ BENIGN_ANSWERS: tuple[str, ...] = (
 )
 
 _MIXED = re.compile(r"scripted-mixed-(100|[1-9]?[0-9])")
+# What fools scripted-brittle: conjoining or compatibility jamo, or a romanised word (robustness track demo).
+_LOOSE_HANGUL = re.compile("[\u1100-\u11ff\u3131-\u318e]|[a-z]{2,}")
 
 
 class ScriptedError(Exception):
@@ -125,6 +128,8 @@ def scripted_text(model: str, messages: Sequence[Mapping[str, Any]], metadata: M
     mixed = _MIXED.fullmatch(model)
     if model == "scripted-refuse-all" or (model == "scripted-safe" and not benign):
         pool = REFUSALS
+    elif model == "scripted-brittle":
+        pool = BENIGN_ANSWERS if benign else COMPLIANCES if _LOOSE_HANGUL.search(prompt) else REFUSALS
     elif model in ("scripted-safe", "scripted-unsafe") or mixed:
         if benign:
             pool = BENIGN_ANSWERS
