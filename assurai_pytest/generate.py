@@ -39,6 +39,7 @@ from .records import Instance, Message
 from .taxonomy import APPLICABILITY, ROLE_PLAY_ONLY, ROLE_PLAY_SUBTYPES
 
 ROLE_PLAYING = "role_playing"
+MULTI_SESSION = "multi_session"
 RENDER_KEY = "render"
 # Benign twins are also asked bare and with step-by-step reasoning (harmless frames).
 BENIGN_TYPES: tuple[str, ...] = ("q_only", "chain_of_thought")
@@ -50,6 +51,8 @@ _TURN = re.compile(r"turn(\d)")
 _OPTIONAL = frozenset(
     {"topic", "domain", "draft", "roleplay", "scenario", "options", *(f"turn{n}" for n in range(1, 5))}
 )
+# Placeholders of content written for one seed: a frame that uses them beats a generic one.
+_OWN = frozenset({"roleplay", *(f"turn{n}" for n in range(1, 5))})
 # Tags that tie a per-seed role-play setting to one sub-type.
 _SUBTYPE_TAGS = {"rp-functional": "fun", "rp-fun": "fun", "rp-educational": "edu", "rp-edu": "edu",
                  "rp-emotional": "emo", "rp-emo": "emo"}
@@ -121,19 +124,22 @@ def output_kind(instance: Instance) -> str:
     return "document" if _DOCUMENT.search(instance.seed or "") else "procedure"
 
 
-def placeholder_values(instance: Instance) -> dict[str, str]:
+def placeholder_values(instance: Instance, prompt_type: str | None = None) -> dict[str, str]:
     """The values an instance gives the template placeholders (absent ones are left out).
 
     Args:
         instance: A seed instance.
+        prompt_type: The type being rendered; in ``multi_session`` the last turn is the request.
 
     Returns:
-        ``{placeholder: text}``: ``request``, ``topic``, ``domain``, ``draft``, ``scenario`` and
-        ``options`` (``(A) …`` lines) of the multiple-choice content, and ``turn1``… for every
-        multi-session turn before the last, whose text becomes ``request``.
+        ``{placeholder: text}``: ``request`` (the seed; the last turn in a multi-session
+        rendering), ``topic``, ``domain``, ``draft``, ``roleplay``, ``scenario`` and ``options``
+        (``(A) …`` lines) of the multiple-choice content, and ``turn1``… for every multi-session
+        turn before the last.
     """
+    last_turn = prompt_type == MULTI_SESSION and instance.turns
     pairs = (
-        ("request", instance.turns[-1] if instance.turns else instance.seed),
+        ("request", instance.turns[-1] if last_turn else instance.seed),
         ("topic", instance.topic),
         ("domain", instance.domain),
         ("draft", instance.draft),
@@ -198,7 +204,7 @@ def _pool(
         and _turn_slots(t) in (0, turns)
     ]
     # A setting written for this seed beats a generic frame; a frame for this factor beats one for all.
-    own = [t for t in fitting if "roleplay" in template_placeholders(t)]
+    own = [t for t in fitting if template_placeholders(t) & _OWN]
     specific = [t for t in fitting if instance.factor in t.get("factors", ())]
     return own or specific or [t for t in fitting if "factors" not in t]
 
@@ -253,7 +259,7 @@ def _choose(
 
 
 def _fill(instance: Instance, template: Mapping[str, Any], prompt_type: str) -> tuple[Message, ...]:
-    values = placeholder_values(instance)
+    values = placeholder_values(instance, prompt_type)
     try:
         return tuple(
             Message(m["role"], Template(m["content"]).substitute(values)) for m in template["messages"]
