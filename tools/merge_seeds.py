@@ -6,7 +6,8 @@ Checks every row strictly (the bundled schema, plus what the bundled set promise
 endings agree with, no duplicate ids or seed texts across the whole data folder, no unmasked
 resident-registration or phone numbers, reflection drafts that are text (never a placeholder)
 and multiple-choice content whose safe letter is an option. Small problems are fixed and
-reported (whitespace, Unicode normalisation); anything else is an error and nothing is written.
+reported (whitespace, Unicode normalisation, speech levels that cycle with the id, which are
+reordered by a seeded shuffle and renumbered); anything else is an error and nothing is written.
 
 Usage::
 
@@ -17,6 +18,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import random
 import re
 import sys
 import unicodedata
@@ -90,6 +92,28 @@ def check_row(row: dict[str, Any], source: str) -> list[str]:
     return problems
 
 
+def unposition(rows: list[dict[str, Any]]) -> list[str]:
+    """Renumber the rows of every factor whose speech levels cycle with the id (01 합쇼체, 02 해요체 …).
+
+    Returns:
+        The ``factor/kind`` groups that were reordered.
+    """
+    groups: dict[tuple[int, bool], list[dict[str, Any]]] = {}
+    for row in rows:
+        groups.setdefault((row["factor"], row["expected"] == "answer"), []).append(row)
+    fixed = []
+    for (factor, benign), members in groups.items():
+        levels = [m["speech_level"] for m in sorted(members, key=lambda m: m["id"])]
+        if len(levels) < 6 or any(levels[n] != levels[n % 3] for n in range(len(levels))):
+            continue
+        random.Random(f"{factor}:{benign}").shuffle(members)
+        for number, member in enumerate(members, start=1):
+            member["id"] = f"k{factor:02d}-{'b' if benign else ''}{number:02d}"
+        fixed.append(f"{factor}/{'benign' if benign else 'harmful'}")
+    rows.sort(key=lambda r: (r["factor"], r["expected"] == "answer", r["id"]))
+    return fixed
+
+
 def existing_seeds(skip: Path) -> dict[str, str]:
     """Seed text → id over the data folder's other JSONL files."""
     seen: dict[str, str] = {}
@@ -134,6 +158,9 @@ def main() -> int:
     if errors:
         print(f"{len(errors)} problems; nothing written", file=sys.stderr)
         return 1
+    reordered = unposition(rows)
+    if reordered:
+        print(f"speech levels cycled with the id in {', '.join(reordered)}: reordered and renumbered")
     out.write_text("".join(json.dumps(r, ensure_ascii=False) + "\n" for r in rows), encoding="utf-8")
     print(f"{len(rows)} rows written to {out} ({fixes} normalised)")
     return 0
