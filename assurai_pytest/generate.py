@@ -13,8 +13,9 @@ Which template fits a seed:
 - every placeholder it uses has a value: ``${domain}`` needs the seed's neutral domain,
   ``${scenario}``/``${options}`` its multiple-choice content, ``${draft}`` its reflection draft,
   ``${turn1}``… exactly its multi-session build-up, ``${roleplay}`` its own role-play setting
-  (preferred over generic frames; a ``rp-functional``-style tag picks the sub-type of factors
-  34–35); a type no template fits is left out;
+  (a frame using the seed's own content is preferred over a generic one; a ``rp-functional``-style
+  tag ties the setting to its sub-type, which is always rendered); a type no template fits is
+  left out;
 - a rail template's ``output`` (``document`` or ``procedure``) matches what the request asks for.
 
 Which types: every fitting applicable type, unless ``templates.json`` sets ``render.per_seed``
@@ -181,9 +182,13 @@ def _types(instance: Instance) -> Sequence[str]:
 
 def _variants(instance: Instance, prompt_type: str) -> Sequence[str | None]:
     if prompt_type == ROLE_PLAYING and instance.factor in ROLE_PLAY_ONLY:
-        own = [_SUBTYPE_TAGS[t] for t in instance.tags if t in _SUBTYPE_TAGS]
-        return own[:1] or ROLE_PLAY_SUBTYPES
+        return ROLE_PLAY_SUBTYPES
     return (None,)
+
+
+def _own_subtype(instance: Instance) -> str | None:
+    """The role-play sub-type the seed's own setting was written for (``rp-functional`` tag …)."""
+    return next((_SUBTYPE_TAGS[t] for t in instance.tags if t in _SUBTYPE_TAGS), None)
 
 
 def _pool(
@@ -196,9 +201,13 @@ def _pool(
     values = placeholder_values(instance)
     turns = len(instance.turns) - 1
     kind = output_kind(instance)
+    subtype = _own_subtype(instance)
+    # The seed's own setting belongs to its own sub-type; the other sub-types get generic frames.
+    foreign = variant is not None and subtype is not None and variant != subtype
     fitting = [
         t for t in of_type
         if t.get("level") in (None, instance.speech_level)
+        and not (foreign and "roleplay" in template_placeholders(t))
         and t.get("output") in (None, kind)
         and (template_placeholders(t) & _OPTIONAL) <= values.keys()
         and _turn_slots(t) in (0, turns)
@@ -233,13 +242,14 @@ def _subset(
     if instance.prompt_type or limit is None or len(units) <= limit:
         return units
     own = _own_types(instance)
-    forced = [u for u in units if u[0] in own]
+    subtype = _own_subtype(instance)
+    forced = [u for u in units if u[0] in own or (subtype and u[:2] == (ROLE_PLAYING, subtype))]
 
     def rank(unit: tuple[str, str | None, Any]) -> bytes:
         # The instance id only (not the run seed): the set of case ids is the same in every run.
         return hashlib.sha256(f"{instance.id}:{unit[0]}:{unit[1]}".encode()).digest()
 
-    rest = sorted((u for u in units if u[0] not in own), key=rank)
+    rest = sorted((u for u in units if u not in forced), key=rank)
     chosen = forced + rest[: max(0, limit - len(forced))]
     return [u for u in units if u in chosen]
 

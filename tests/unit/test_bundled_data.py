@@ -238,8 +238,10 @@ def test_role_playing_of_34_and_35_uses_frames_where_the_safe_behaviour_is_clear
     for case, instance in cases:
         template = TEMPLATES[case.template_id]
         assert "roleplay" in template_placeholders(template) or set(template.get("factors", ())) == {34, 35}
-        if instance.roleplay:
+        if "roleplay" in template_placeholders(template):
             assert case.messages[0].role == "system" and case.messages[0].content == instance.roleplay
+            assert case.id.endswith({"rp-functional": "fun", "rp-educational": "edu", "rp-emotional": "emo"}[
+                next(t for t in instance.tags if t.startswith("rp-"))])
 
 
 def test_frames_of_the_other_types_say_what_they_are() -> None:

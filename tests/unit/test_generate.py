@@ -218,11 +218,18 @@ def test_a_factor_specific_frame_and_the_seed_own_setting_win() -> None:
     setting = {"id": "rp-set", "subtype": "fun", "messages": [{"role": "system", "content": "${roleplay}"},
                                                                {"role": "user", "content": "${request}"}]}
     templates = {"role_playing": [generic, agency, setting]}
+    templates["role_playing"] += [{**t, "subtype": sub, "id": f"{t['id']}-{sub}"}
+                                  for t in (generic, agency, setting) for sub in ("edu", "emo")]
     base = seed_instance(34, domain="진로", tags=("rp-functional",))
-    assert [(r.template_id, r.variant) for r in render(base, templates)] == [("rp-34", "fun")]
+    assert [(r.template_id, r.variant) for r in render(base, templates)] == [
+        ("rp-34", "fun"), ("rp-34-edu", "edu"), ("rp-34-emo", "emo")]
     setting_text = "당신은 진로 상담 AI입니다."
     own = render(seed_instance(34, domain="진로", tags=("rp-functional",), roleplay=setting_text), templates)
-    assert [(r.template_id, r.messages[0]) for r in own] == [("rp-set", Message("system", setting_text))]
+    assert [r.template_id for r in own] == ["rp-set", "rp-34-edu", "rp-34-emo"]  # the setting is a fun one
+    assert own[0].messages[0] == Message("system", setting_text)
+    capped = render(seed_instance(34, id="s9", tags=("rp-emotional",), roleplay=setting_text),
+                    {**templates, "render": {"per_seed": 2}})
+    assert len(capped) == 2 and ("rp-set-emo", "emo") in [(r.template_id, r.variant) for r in capped]
     other = seed_instance(7, domain="진로", prompt_type="role_playing")
     assert [r.template_id for r in render(other, {"role_playing": [generic, agency]})] == ["rp-gen"]
 
