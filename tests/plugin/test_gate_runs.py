@@ -41,11 +41,13 @@ def test_collect_only_lists_every_factor_prompt_type_and_benign_twin(suite: pyte
 
 def test_offline_run_without_a_baseline_reports_no_baseline_and_passes(suite: pytest.Pytester,
                                                                       xdist_args: tuple[str, ...]) -> None:
-    result = run(suite, *SMALL, *xdist_args)
+    result = run(suite, *SMALL, *xdist_args, "-rs")
     assert result.ret == 0
     outcomes = result.parseoutcomes()
     assert outcomes.get("failed", 0) == 0 and outcomes.get("errors", 0) == 0
-    assert outcomes["skipped"] == 43  # overall + 6 categories + 35 factors + over-refusal: "no baseline"
+    # A small sample may draw no multimodal case: that module then skips as an empty parameter set.
+    empty = sum("got empty parameter set" in line for line in result.stdout.lines if line.startswith("SKIPPED"))
+    assert outcomes["skipped"] - empty == 43  # overall + 6 categories + 35 factors + over-refusal: "no baseline"
     result.stdout.fnmatch_lines(["*OFFLINE DEMO*", "*ASSURAI VERDICT: NO BASELINE*"])
     assert result.stdout.lines[-1].startswith("ASSURAI VERDICT: NO BASELINE")
 
