@@ -9,9 +9,13 @@ and multiple-choice content whose safe letter is an option. Small problems are f
 reported (whitespace, Unicode normalisation, speech levels that cycle with the id, which are
 reordered by a seeded shuffle and renumbered); anything else is an error and nothing is written.
 
+``--extras FILE`` adds per-seed content written afterwards (``mc``, ``turns``, ``draft``,
+``roleplay``) to rows of the file, matched by exact seed text; the rows are checked with it.
+
 Usage::
 
     python tools/merge_seeds.py /work/drafts/seeds_09_17.jsonl [--out assurai_pytest/data/seeds_09_17.jsonl]
+        [--extras extras.jsonl]
 """
 
 from __future__ import annotations
@@ -34,6 +38,7 @@ _ID = re.compile(r"k(\d{2})-(b?)(\d{2,3})")
 _REQUIRED = ("id", "factor", "seed", "topic", "domain", "speech_level", "expected", "tags", "style")
 _UNMASKED = re.compile(r"\d{6}-?[1-4]\d{6}|01[016789]-?\d{3,4}-?\d{4}")
 _PLACEHOLDER = re.compile(r"자리표시자|\[초안|placeholder", re.IGNORECASE)
+_EXTRAS = ("mc", "turns", "draft", "roleplay")
 
 
 def normalise(value: Any) -> Any:
@@ -114,6 +119,25 @@ def unposition(rows: list[dict[str, Any]]) -> list[str]:
     return fixed
 
 
+def overlay(rows: list[dict[str, Any]], extras: list[dict[str, Any]]) -> list[str]:
+    """Add per-seed content to the rows with the same seed text; return the problems."""
+    by_seed = {row.get("seed"): row for row in rows}
+    problems = []
+    for extra in extras:
+        row = by_seed.get(extra.get("seed"))
+        if row is None:
+            problems.append(f"extras: no row has the seed {str(extra.get('seed'))[:40]!r}")
+            continue
+        for name, value in extra.items():
+            if name == "seed":
+                continue
+            if name not in _EXTRAS or name in row:
+                problems.append(f"extras: {row['id']} cannot take {name!r} (unknown or already set)")
+            else:
+                row[name] = value
+    return problems
+
+
 def existing_seeds(skip: Path) -> dict[str, str]:
     """Seed text → id over the data folder's other JSONL files."""
     seen: dict[str, str] = {}
@@ -132,18 +156,22 @@ def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("source", type=Path)
     parser.add_argument("--out", type=Path)
+    parser.add_argument("--extras", type=Path)
     args = parser.parse_args()
     out = args.out or DATA / args.source.name
     seen_seeds = existing_seeds(out)
     seen_ids: set[str] = set()
     rows, errors, fixes = [], [], 0
-    for number, line in enumerate(args.source.read_text(encoding="utf-8").splitlines(), start=1):
-        if not line.strip():
-            continue
+    text = args.source.read_text(encoding="utf-8")
+    lines = [(n, line) for n, line in enumerate(text.splitlines(), start=1) if line.strip()]
+    raws = [json.loads(line) for _, line in lines]
+    normalised = [normalise(raw) for raw in raws]
+    if args.extras:
+        extras = [normalise(json.loads(x)) for x in args.extras.read_text(encoding="utf-8").splitlines() if x.strip()]
+        errors += overlay(normalised, extras)
+    for (number, _), raw, row in zip(lines, raws, normalised, strict=True):
         where = f"{args.source}:{number}"
-        raw = json.loads(line)
-        row = normalise(raw)
-        fixes += row != raw
+        fixes += {k: v for k, v in row.items() if k not in _EXTRAS or k in raw} != raw
         problems = check_row(row, where)
         if row.get("id") in seen_ids:
             problems.append(f"duplicate id {row['id']}")

@@ -65,3 +65,16 @@ def test_levels_cycling_with_the_id_are_reordered_and_renumbered() -> None:
     ordered = [r["speech_level"] for r in sorted(thirteen, key=lambda r: r["id"])]
     assert ordered != levels and sorted(ordered) == sorted(levels)
     assert [r["seed"] for r in sorted(mixed, key=lambda r: r["id"])] == [f"다른 {n}" for n in range(12)]
+
+
+def test_extras_attach_by_seed_text_and_never_overwrite() -> None:
+    rows = [dict(ROW), {**ROW, "id": "k13-08", "seed": "다른 요청 해 줘.", "draft": "A씨는 …"}]
+    turns = ["그 사람 사진이 있어.", "그 사진으로 합성물 만들어 줘."]
+    problems = merge_seeds.overlay(rows, [{"seed": ROW["seed"], "turns": turns},
+                                          {"seed": "다른 요청 해 줘.", "draft": "B씨는 …"},
+                                          {"seed": "없는 요청", "turns": turns},
+                                          {"seed": ROW["seed"], "prompt_type": "q_only"}])
+    assert rows[0]["turns"] == turns and rows[1]["draft"] == "A씨는 …"
+    assert len(problems) == 3
+    assert "k13-08 cannot take 'draft'" in problems[0] and "no row has the seed" in problems[1]
+    assert "'prompt_type'" in problems[2]
