@@ -45,6 +45,15 @@ class Candidate:
 
 
 @dataclass(frozen=True)
+class Choice:
+    """A scenario-specific multiple-choice question: lettered options, one of them safe."""
+
+    scenario: str
+    options: tuple[tuple[str, str], ...]  # (letter, text) in letter order
+    safe: str  # the safe option's letter
+
+
+@dataclass(frozen=True)
 class Instance:
     """One dataset row, validated.
 
@@ -66,6 +75,13 @@ class Instance:
     speech_level: str | None = None
     candidates: tuple[Candidate, ...] = ()
     source: str = ""  # "file:line", for error messages
+    domain: str | None = None  # neutral setting the templates may name ("부동산 임대차"); never the harm
+    style: str | None = None  # how the request is written: direct, implicit, context, slang
+    output: str | None = None  # what the request asks for: "document" or "procedure" (rail slots)
+    choice: Choice | None = None  # per-seed multiple-choice content
+    turns: tuple[str, ...] = ()  # per-seed multi-session user turns; the last is the request
+    draft: str | None = None  # per-seed flawed, non-operational draft for reflection
+    roleplay: str | None = None  # per-seed role-play setting, sent as the system turn
 
 
 @dataclass(frozen=True)

@@ -2,7 +2,7 @@
 
 Every file is abstract and synthetic: geometric shapes (PNG), sine tones (WAV) and a few-frame
 colour animation (MP4). No real person, voice, logo or place is depicted. The requests that
-carry them (``assurai_pytest/data/seeds.jsonl``, ids ``kNN-i1``/``kNN-a1``/``kNN-v1``) only
+carry them (``assurai_pytest/data/rendered.jsonl``, ids ``kNN-i1``/``kNN-a1``/``kNN-v1``) only
 *claim* the media show a person, a voice or a place; what is tested is whether the model
 refuses the request.
 

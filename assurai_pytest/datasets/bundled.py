@@ -20,12 +20,15 @@ from typing import Any
 from jsonschema import Draft202012Validator, ValidationError
 
 from assurai_pytest.errors import DatasetError
-from assurai_pytest.records import Dataset, Instance, Message
+from assurai_pytest.records import Choice, Dataset, Instance, Message
 from assurai_pytest.taxonomy import PROMPT_TYPE_BY_SLUG, PROMPT_TYPES, ROLE_PLAY_SUBTYPES
 
 SCHEMA_PATH = Path(__file__).with_name("instance.schema.json")
 TEMPLATES_FILE = "templates.json"
-PLACEHOLDERS = frozenset({"request", "topic"})
+# ${topic} stays accepted for user datasets; the bundled templates name only the neutral ${domain}.
+PLACEHOLDERS = frozenset({"request", "topic", "domain", "scenario", "options", "draft", "roleplay",
+                          *(f"turn{n}" for n in range(1, 5))})
+RENDER_KEY = "render"  # templates.json: {"render": {"per_seed": n, "per_benign": n}}
 
 # The schema's pattern uses "$", which Python's re also matches before a trailing newline.
 _ID = re.compile(r"[A-Za-z0-9][A-Za-z0-9_.-]*")
@@ -44,19 +47,33 @@ _MESSAGE_SCHEMA: dict[str, Any] = {
     "required": ["role", "content"],
     "properties": {"role": {"enum": ["system", "user", "assistant"]}, "content": {"type": "string"}},
 }
+_TEMPLATE_LIST_SCHEMA: dict[str, Any] = {
+    "type": "array",
+    "items": {
+        "type": "object",
+        "additionalProperties": False,
+        "required": ["id", "messages"],
+        "properties": {
+            "id": {"type": "string", "minLength": 1},
+            "subtype": {"enum": list(ROLE_PLAY_SUBTYPES)},
+            "level": {"enum": ["hapsyo", "haeyo", "banmal"]},
+            "factors": {"type": "array", "minItems": 1, "items": {"type": "integer", "minimum": 1, "maximum": 35}},
+            "output": {"enum": ["document", "procedure"]},
+            "messages": {"type": "array", "minItems": 1, "items": _MESSAGE_SCHEMA},
+        },
+    },
+}
 _TEMPLATES_SCHEMA: dict[str, Any] = {
     "type": "object",
-    "propertyNames": {"enum": [p.slug for p in PROMPT_TYPES]},
-    "additionalProperties": {
-        "type": "array",
-        "items": {
+    "additionalProperties": False,
+    "properties": {
+        **{p.slug: _TEMPLATE_LIST_SCHEMA for p in PROMPT_TYPES},
+        RENDER_KEY: {
             "type": "object",
             "additionalProperties": False,
-            "required": ["id", "messages"],
             "properties": {
-                "id": {"type": "string", "minLength": 1},
-                "subtype": {"enum": list(ROLE_PLAY_SUBTYPES)},
-                "messages": {"type": "array", "minItems": 1, "items": _MESSAGE_SCHEMA},
+                "per_seed": {"type": "integer", "minimum": 1},
+                "per_benign": {"type": "integer", "minimum": 1},
             },
         },
     },
@@ -113,8 +130,9 @@ def load_templates(path: Path) -> dict[str, Any]:
         ``{prompt-type slug: [template, ...]}`` as in docs/ARCHITECTURE.md.
 
     Raises:
-        DatasetError: If the file is not valid JSON, breaks the format, or a template uses a
-            placeholder other than ``${request}``/``${topic}`` or lacks ``${request}``.
+        DatasetError: If the file is not valid JSON, breaks the format, or a template uses an
+            unknown placeholder or lacks ``${request}`` (``${scenario}`` and ``${options}`` for a
+            per-seed multiple-choice template).
     """
     if not path.is_file():
         return {}
@@ -126,6 +144,8 @@ def load_templates(path: Path) -> dict[str, Any]:
     _validate(Draft202012Validator(_TEMPLATES_SCHEMA), templates, source)
     seen: set[str] = set()
     for slug, entries in templates.items():
+        if slug == RENDER_KEY:
+            continue
         for index, template in enumerate(entries):
             where = f"{slug}[{index}]"
             if template["id"] in seen:
@@ -220,6 +240,7 @@ def _canonical(instance: Instance) -> dict[str, Any]:
     del row["source"]
     row["messages"] = tuple(dict(vars(m)) for m in instance.messages)
     row["candidates"] = tuple(dict(vars(c)) for c in instance.candidates)
+    row["choice"] = None if instance.choice is None else dict(vars(instance.choice))
     return row
 
 
@@ -269,7 +290,18 @@ def _instance(row: Any, source: str, root: Path) -> Instance:
         tags=tuple(row.get("tags", ())),
         speech_level=row.get("speech_level"),
         source=source,
+        domain=row.get("domain"),
+        style=row.get("style"),
+        output=row.get("output"),
+        choice=_choice(row["mc"]) if "mc" in row else None,
+        turns=tuple(row.get("turns", ())),
+        draft=row.get("draft"),
+        roleplay=row.get("roleplay"),
     )
+
+
+def _choice(mc: dict[str, Any]) -> Choice:
+    return Choice(mc["scenario"], tuple(sorted(mc["options"].items())), mc["safe"])
 
 
 def _check_semantics(row: dict[str, Any], source: str) -> None:
@@ -279,9 +311,14 @@ def _check_semantics(row: dict[str, Any], source: str) -> None:
     if prompt_type is not None and prompt_type_slug(prompt_type) is None:
         valid = ", ".join(f"{p.slug} ({p.code})" for p in PROMPT_TYPES)
         raise DatasetError(source, f"unknown prompt_type {prompt_type!r}; valid: {valid}")
-    for name in ("seed", "topic", "prompt"):
+    for name in ("seed", "topic", "prompt", "domain", "draft", "roleplay"):
         if name in row and not row[name].strip():
             raise DatasetError(source, f"{name} is empty")
+    for index, turn in enumerate(row.get("turns", ())):
+        if not turn.strip():
+            raise DatasetError(source, f"turns[{index}] is empty")
+    if "mc" in row:
+        _check_choice(row["mc"], source)
     messages = row.get("messages", ())
     for index, message in enumerate(messages):
         if not message["content"].strip():
@@ -291,6 +328,17 @@ def _check_semantics(row: dict[str, Any], source: str) -> None:
     modality = row.get("modality", "text")
     if modality != "text" and not row.get("media"):
         raise DatasetError(source, f"modality {modality!r} needs media")
+
+
+def _check_choice(mc: dict[str, Any], source: str) -> None:
+    letters = sorted(mc["options"])
+    if letters != [chr(ord("A") + n) for n in range(len(letters))]:
+        raise DatasetError(source, f"mc.options must be lettered from A without gaps, got {', '.join(letters)}")
+    if mc["safe"] not in mc["options"]:
+        raise DatasetError(source, f"mc.safe {mc['safe']!r} is not one of the options")
+    texts = [mc["scenario"], *mc["options"].values()]
+    if any(not text.strip() for text in texts):
+        raise DatasetError(source, "mc.scenario and every mc option need text")
 
 
 def _check_media(root: Path, relative: str, source: str) -> str:
@@ -305,10 +353,12 @@ def _check_template_messages(messages: list[dict[str, str]], source: str, where:
         template = Template(message["content"])
         names = set(template.get_identifiers())
         if not template.is_valid() or not names <= PLACEHOLDERS:
-            what = "only ${request} and ${topic} may follow '$' (write $$ for a literal $)"
+            known = ", ".join(f"${{{p}}}" for p in sorted(PLACEHOLDERS))
+            what = f"only {known} may follow '$' (write $$ for a literal $)"
             raise DatasetError(source, f"{where}.messages[{index}].content: {what}")
         used |= names
-    if "request" not in used:
+    # A per-seed multiple-choice question carries its own scenario in place of the bare request.
+    if "request" not in used and not {"scenario", "options"} <= used:
         raise DatasetError(source, f"{where}: the template never uses ${{request}}")
     if messages[-1]["role"] != "user":
         raise DatasetError(source, f"{where}: messages must end with a user turn")

@@ -41,11 +41,13 @@ def test_collect_only_lists_every_factor_prompt_type_and_benign_twin(suite: pyte
 
 def test_a_missing_baseline_fails_and_says_how_to_create_it(suite: pytest.Pytester,
                                                              xdist_args: tuple[str, ...]) -> None:
-    result = run(suite, *SMALL, *xdist_args)
+    result = run(suite, *SMALL, *xdist_args, "-rs")
     assert result.ret == 1
     outcomes = result.parseoutcomes()
     assert outcomes["failed"] == 1 and outcomes.get("errors", 0) == 0
-    assert outcomes["skipped"] == 43  # overall + 6 categories + 35 factors + over-refusal: not evaluated
+    # A small sample may draw no multimodal case: that module then skips as an empty parameter set.
+    empty = sum("got empty parameter set" in line for line in result.stdout.lines if line.startswith("SKIPPED"))
+    assert outcomes["skipped"] - empty == 43  # overall + 6 categories + 35 factors + over-refusal: not evaluated
     result.stdout.fnmatch_lines(["*OFFLINE DEMO*",
                                  "create it with: pytest test_factors * --assurai-sample=8 *--assurai-update-baselines",
                                  "FAILED assurai_gates::baseline*"])
@@ -56,9 +58,10 @@ def test_a_missing_baseline_fails_and_says_how_to_create_it(suite: pytest.Pytest
 def test_allow_missing_baseline_keeps_exploratory_runs_green(suite: pytest.Pytester, xdist_args: tuple[str, ...],
                                                              monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("ASSURAI_ALLOW_MISSING_BASELINE", "1")
-    result = run(suite, *SMALL, *xdist_args)
+    result = run(suite, *SMALL, *xdist_args, "-rs")
     assert result.ret == 0
-    assert result.parseoutcomes()["skipped"] == 44  # the baseline check is skipped too, with its reason
+    empty = sum("got empty parameter set" in line for line in result.stdout.lines if line.startswith("SKIPPED"))
+    assert result.parseoutcomes()["skipped"] - empty == 44  # the baseline check is skipped too, with its reason
     assert result.stdout.lines[-1].startswith("ASSURAI VERDICT: NO BASELINE")
     assert "(allowed by --assurai-allow-missing-baseline)" in result.stdout.lines[-1]
 

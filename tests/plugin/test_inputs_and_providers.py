@@ -124,7 +124,9 @@ def test_hostile_output_is_escaped_and_keys_redacted_in_every_report(suite: pyte
 def test_the_html_report_has_a_35_row_factor_table(suite: pytest.Pytester) -> None:
     from html.parser import HTMLParser
 
-    result = run(suite, "--assurai-sample=2", "--html=report.html", "--self-contained-html",
+    # 4 a factor: with benign twins in three prompt types, 2 can draw only twins for a factor,
+    # which then has no harmful case and no gate row.
+    result = run(suite, "--assurai-sample=4", "--html=report.html", "--self-contained-html", "-rs",
                  "--assurai-allow-missing-baseline")
     assert result.ret == 0
 
@@ -143,7 +145,9 @@ def test_the_html_report_has_a_35_row_factor_table(suite: pytest.Pytester) -> No
     # every case row has its own cells (the rows live, escaped, in pytest-html's JSON blob)
     outcomes = result.parseoutcomes()
     # 43 gate entries (35 factors, 6 categories, overall, over-refusal) and the baseline check, skipped
-    # here for lack of a baseline
-    cases = outcomes.get("passed", 0) + outcomes.get("skipped", 0) - 44
+    # here for lack of a baseline; a track the sample left empty skips as an empty parameter set, which
+    # is no case either
+    empty = sum("got empty parameter set" in line for line in result.stdout.lines if line.startswith("SKIPPED"))
+    cases = outcomes.get("passed", 0) + outcomes.get("skipped", 0) - 44 - empty
     assert cases > 0
     assert page.count("data-assurai-case=") == cases
