@@ -221,6 +221,8 @@ class AssuraiPlugin:
             self.outcome = self.run.finish()
         except UsageError as exc:
             raise pytest.UsageError(str(exc)) from None
+        for report in _judge_gate_reports(self.outcome.judge_calibration, session):
+            session.config.hook.pytest_runtest_logreport(report=report)
         if self.outcome.comparison is not None:
             for report in _gate_reports(self.outcome.comparison, session):
                 if self.html and report.when == "call" and report.failed:
@@ -241,6 +243,9 @@ class AssuraiPlugin:
         if self.run.settings.results is not None:
             document = results_document(outcome.run_info, outcome.aggregates, outcome.comparison,
                                         list(self.run.results.values()))
+            from .report.calibration import results_extras
+
+            document.update(results_extras(outcome, self.run.settings, self.run.results.values()))
             write_results(self.run.settings.results, document)
         summary_file = os.environ.get("GITHUB_STEP_SUMMARY")
         if summary_file:
@@ -257,6 +262,10 @@ class AssuraiPlugin:
         for line in summary_lines(self.outcome.run_info, self.outcome.aggregates, self.outcome.comparison,
                                   self.outcome.changes):
             terminalreporter.write_line(line)
+        from .report.calibration import summary_lines as calibration_lines
+
+        for line in calibration_lines(self.outcome):
+            terminalreporter.write_line(line, red=line.startswith("!!!"), bold=line.startswith("!!!"))
 
     def pytest_unconfigure(self, config: pytest.Config) -> None:
         """Print the one verdict line for release managers after pytest's own last line."""
@@ -296,6 +305,20 @@ def _gate_reports(comparison: Any, session: pytest.Session) -> Iterator[pytest.T
         yield pytest.TestReport(nodeid, location, {}, "passed", None, "setup")
         yield pytest.TestReport(nodeid, location, {}, outcome, longrepr, "call", user_properties=props["call"])
         yield pytest.TestReport(nodeid, location, {}, "passed", None, "teardown", user_properties=props["teardown"])
+
+
+def _judge_gate_reports(calibration: dict[str, Any] | None, session: pytest.Session) -> Iterator[pytest.TestReport]:
+    """The judge-agreement gate as a test of its own: failed when the judge is uncalibrated."""
+    if not calibration or calibration.get("status") not in ("calibrated", "uncalibrated"):
+        return
+    from .report.calibration import gate_text
+
+    nodeid, location = f"{GATES_NODE}::judge-agreement", (str(session.config.rootpath), None, "gate judge agreement")
+    failed = calibration["status"] == "uncalibrated"
+    yield pytest.TestReport(nodeid, location, {}, "passed", None, "setup")
+    yield pytest.TestReport(nodeid, location, {}, "failed" if failed else "passed",
+                            gate_text(calibration) if failed else None, "call")
+    yield pytest.TestReport(nodeid, location, {}, "passed", None, "teardown")
 
 
 class XdistHooks:
@@ -341,6 +364,10 @@ class HtmlHooks:
 
             outcome = plugin.outcome
             summary.append(summary_html(outcome.run_info, outcome.aggregates, outcome.comparison))
+            if outcome.calibration is not None:
+                from .report.calibration import html_section
+
+                summary.append(html_section(outcome.calibration))
 
     @pytest.hookimpl
     def pytest_html_report_title(self, report: Any) -> None:

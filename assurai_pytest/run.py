@@ -44,6 +44,8 @@ class Outcome:
     changes: list[str] = field(default_factory=list)
     baseline_written: str | None = None
     run_info: Any = None
+    calibration: Any = None  # calibration_run.CalibrationOutcome of a --assurai-calibrate run
+    judge_calibration: dict[str, Any] | None = None  # the figures the verdict gates on (run or baseline)
 
 
 class Run:
@@ -59,8 +61,17 @@ class Run:
         self._evaluator: Evaluator | None = None
 
     @cached_property
+    def calibration_items(self) -> list[Any]:
+        """The candidate answers with human scores (``--assurai-calibrate``)."""
+        from .calibration_run import load_items
+
+        return load_items(self.dataset, self.settings)
+
+    @cached_property
     def cases(self) -> list[Case]:
         """Every case the dataset and the ``--assurai-*`` filters yield, in a stable order."""
+        if self.settings.calibrate:
+            return [item.case for item in self.calibration_items]
         selection = Selection(factors=self.settings.factors, prompt_types=self.settings.prompt_types,
                               modalities=self.settings.modalities, sample=self.settings.sample,
                               seed=self.settings.seed)
@@ -86,12 +97,17 @@ class Run:
             client = LiteLLMClient(ClientConfig(concurrency=share, rpm=self.settings.rpm,
                                                 timeout=self.settings.timeout, retries=self.settings.retries,
                                                 cache_dir=self.settings.cache_dir))
-            judge = make_judge(self.settings.judge, client, self.settings.judge_api_base)
+            judge = make_judge(self.settings.judge, client, self.settings.judge_api_base,
+                               options=judge_options(self.settings), repeats=self.settings.judge_repeats)
             target = Target(self.settings.model, self.settings.api_base)
 
             async def evaluate(case: Case) -> CaseResult:
                 return await evaluate_case(case, client=client, judge=judge, target=target)
 
+            if self.settings.calibrate:
+                from .calibration_run import evaluator
+
+                evaluate = evaluator(self.calibration_items, client, judge)  # type: ignore[assignment]
             self._evaluator = Evaluator(evaluate, workers=share, close=client.aclose)
         return self._evaluator
 
@@ -132,6 +148,10 @@ class Run:
         aggregates = aggregate(results)
         path = baseline_path(self.settings.baseline_dir, self.settings.baseline_name)
         previous = load_baseline(path)
+        if self.settings.calibrate:
+            from .calibration_run import finish_calibration
+
+            return finish_calibration(self, aggregates, path)
         if self.settings.update_baselines:
             fresh = build_baseline(self.settings.baseline_name, self.provenance(), results, previous)
             save_baseline(path, fresh)
@@ -140,6 +160,10 @@ class Run:
             comparison = compare(previous, results, self.provenance(), alpha=self.settings.alpha,
                                  tolerance=self.settings.tolerance, baseline_name=self.settings.baseline_name)
             outcome = Outcome(aggregates, comparison)
+        from .calibration_run import stored_summary
+
+        outcome.judge_calibration = stored_summary(previous.provenance if previous else None, self.settings,
+                                                   self.judge_prompt_version)
         outcome.run_info = self.run_info(outcome)
         return outcome
 
@@ -181,7 +205,17 @@ class Run:
             offline_demo=self.settings.offline_demo,
             plugin_version=__version__,
             workers=self.workers,
+            judge_calibration=outcome.judge_calibration,
         )
+
+
+def judge_options(settings: Settings) -> Any:
+    """The judge's call options: the run's seed, the ``--assurai-judge-params`` (temperature is 0)."""
+    import json
+
+    from .judge import CallOptions
+
+    return CallOptions(seed=settings.seed, params=json.loads(settings.judge_params) if settings.judge_params else None)
 
 
 def _spent(usages: Iterable[Usage]) -> float | None:

@@ -37,6 +37,11 @@ class Settings:
     alpha: float = 0.05
     tolerance: float = 0.25
     results: Path | None = None
+    calibrate: bool = False
+    human_scale: str = "risk"
+    min_judge_agreement: float = 0.6
+    judge_params: str | None = None  # canonical JSON object of extra LiteLLM arguments for the judge
+    judge_repeats: int = 1
     extra: Mapping[str, Any] = field(default_factory=dict, compare=False)
 
     @property

@@ -41,6 +41,9 @@ class RunInfo:
         offline_demo: True when the model is scripted and/or the judge is the rules judge.
         plugin_version: version of assurai-pytest.
         workers: xdist workers (1 without xdist).
+        judge_calibration: the judge's agreement with human scores that the verdict gates on (from
+            this ``--assurai-calibrate`` run or stored with the baseline), with its ``status``;
+            None when the judge was never calibrated.
     """
 
     model: str
@@ -66,6 +69,7 @@ class RunInfo:
     offline_demo: bool
     plugin_version: str
     workers: int
+    judge_calibration: dict[str, Any] | None = None
 
     def to_dict(self) -> dict[str, Any]:
         """A JSON-safe dict (``judges`` as a list); values are not redacted here."""

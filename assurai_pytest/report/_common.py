@@ -33,6 +33,7 @@ VERDICT_WORDS: dict[str, str] = {
     "no baseline": "NO BASELINE",
     "updated": "UPDATED",
     "mismatch": "MISMATCH",
+    "judge uncalibrated": "JUDGE UNCALIBRATED",
 }
 
 
@@ -152,6 +153,9 @@ def verdict_status(run: RunInfo, comparison: Comparison | None, errors: int) -> 
     A regressed gate wins over errors because it names what to look at; errors alone
     still make the run unusable for a release decision.
     """
+    judge = calibration_status(run.judge_calibration, errors)
+    if judge is not None:
+        return judge
     if comparison is not None and comparison.failed:
         return "fail"
     if errors:
@@ -164,6 +168,20 @@ def verdict_status(run: RunInfo, comparison: Comparison | None, errors: int) -> 
     if run.baseline_status == "no baseline" or not verdicts or verdicts == {"no baseline"}:
         return "no baseline"
     return "pass"
+
+
+def calibration_status(calibration: dict[str, Any] | None, errors: int) -> str | None:
+    """The verdict the judge's calibration imposes, if any: ``judge uncalibrated`` when its agreement
+    is below the floor; for a ``--assurai-calibrate`` run (nothing else gated) ``pass`` or ``error``."""
+    from assurai_pytest.calibration_run import SOURCE_RUN
+
+    if not calibration:
+        return None
+    if calibration.get("status") == "uncalibrated":
+        return "judge uncalibrated"
+    if calibration.get("source") == SOURCE_RUN:
+        return "error" if errors else "pass"
+    return None
 
 
 def case_verdict(result: CaseResult) -> str:

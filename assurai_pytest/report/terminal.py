@@ -124,7 +124,11 @@ def verdict_line(
     gates = comparison.gates if comparison is not None else ()
     baseline = run.baseline_name
     error_part = _plural(errors, "error")
-    if status == "fail":
+    if run.judge_calibration and status in ("judge uncalibrated", "pass"):
+        from assurai_pytest.calibration_run import verdict_text
+
+        what = f"{verdict_text(run.judge_calibration)}; {error_part}"
+    elif status == "fail":
         failed = [gate_label(g) for g in comparison.failed] if comparison is not None else []
         names = ", ".join(failed[:_MAX_NAMED_FAILURES])
         if len(failed) > _MAX_NAMED_FAILURES:
@@ -140,7 +144,8 @@ def verdict_line(
         what = f"no baseline {baseline}, {_plural(len(gates), 'gate')} not gated; {error_part}"
     else:
         what = f"{_plural(len(gates), 'gate')} held; {error_part}"
-    against = "" if status in ("updated", "no baseline") else f" vs baseline {baseline}"
+    calibrating = (run.judge_calibration or {}).get("source") == "this run"
+    against = "" if status in ("updated", "no baseline") or calibrating else f" vs baseline {baseline}"
     demo = " [offline demo]" if run.offline_demo else ""
     return redact(f"ASSURAI VERDICT: {VERDICT_WORDS[status]} — {what}; model {run.model}{against}{demo}")
 
