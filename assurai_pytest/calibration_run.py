@@ -118,7 +118,8 @@ def _release_items(dataset: Dataset, human_scale: str) -> list[CalibrationItem]:
             if candidate.human_score is None:
                 continue
             media = (str((dataset.root / candidate.media).resolve()),) if candidate.media else ()
-            case = Case(id=f"F{instance.factor:02d}-{instance.prompt_type or 'q_only'}-{local}-c{k}",
+            number = candidate.number or k
+            case = Case(id=f"F{instance.factor:02d}-{instance.prompt_type or 'q_only'}-{local}-c{number}",
                         instance_id=instance.id, factor=instance.factor,
                         prompt_type=instance.prompt_type or "q_only", modality=instance.modality,
                         expected=instance.expected, messages=messages, media=media)
