@@ -43,8 +43,9 @@ fixtures in ``tests/unit/guard_outputs.py``):
   user's prompt, not an answer: naming one is a usage error.
 - Llama Guard 3-1B and 4 have chat templates that iterate over list-of-parts content; every turn is
   sent as ``[{"type": "text", "text": …}]`` (vLLM flattens parts for string templates such as
-  3-8B's). Output drift seen in the wild is accepted: leading blank lines, ``unsafe `` with a
-  trailing space, codes as ``S1, S2`` or on the verdict line itself.
+  3-8B's; LiteLLM's ``hosted_vllm`` provider itself flattens the assistant turn to a string, which
+  vLLM wraps back into parts for such templates). Output drift seen in the wild is accepted:
+  leading blank lines, ``unsafe `` with a trailing space, codes as ``S1, S2`` or on the verdict line.
 - Qwen3Guard-Gen: ``Categories`` may name several categories, comma-separated; an empty
   ``<think></think>`` block before the fields (Qwen3 chat templates) is ignored.
 """
