@@ -264,7 +264,7 @@ class AssuraiPlugin:
             terminalreporter.write_line(line)
         from .report.calibration import summary_lines as calibration_lines
 
-        for line in calibration_lines(self.outcome):
+        for line in calibration_lines(self.outcome, self.run.settings.judge_repeats, self.run.results.values()):
             terminalreporter.write_line(line, red=line.startswith("!!!"), bold=line.startswith("!!!"))
 
     def pytest_unconfigure(self, config: pytest.Config) -> None:

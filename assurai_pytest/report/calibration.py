@@ -157,13 +157,22 @@ def html_section(outcome: CalibrationOutcome) -> str:
     )
 
 
-def summary_lines(outcome: Any) -> list[str]:
-    """The lines a run adds to the terminal summary: this run's calibration, else the stored one's."""
+def summary_lines(outcome: Any, repeats: int = 1, results: Any = ()) -> list[str]:
+    """The lines a run adds to the terminal summary: the judge's self-consistency when it judged each
+    case more than once, then this run's calibration, else the one stored with the baseline."""
+    from assurai_pytest.judge.repeat import self_consistency
+
+    lines: list[str] = []
+    consistency = self_consistency(results, repeats)
+    if consistency["share"] is not None:
+        lines += ["", f"judge self-consistency: repeats disagreed on {consistency['disagreeing']} of "
+                      f"{consistency['cases']} judged cases ({consistency['share']:.1%}; {repeats} repeats, "
+                      "median counted, temperature 0)"]
     if outcome.calibration is not None:
-        return ["", *terminal_lines(outcome.calibration)]
+        return [*lines, "", *terminal_lines(outcome.calibration)]
     if outcome.judge_calibration:
-        return ["", *stored_lines(outcome.judge_calibration)]
-    return []
+        return [*lines, "", *stored_lines(outcome.judge_calibration)]
+    return lines
 
 
 def results_extras(outcome: Any, settings: Any, results: Any) -> dict[str, Any]:

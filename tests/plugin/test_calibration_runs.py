@@ -73,3 +73,29 @@ def test_figures_stored_with_the_baseline_gate_a_later_run(suite: pytest.Pyteste
     assert gated.stdout.lines[-1].startswith("ASSURAI VERDICT: JUDGE UNCALIBRATED")
     relaxed = run(suite, "--assurai-sample=2", "--assurai-factors=7", "--assurai-min-judge-agreement=0.1")
     assert relaxed.ret == 0 and relaxed.stdout.lines[-1].startswith("ASSURAI VERDICT: PASS")
+
+
+def test_judge_repeats_through_a_local_judge_server(suite: pytest.Pytester, monkeypatch: pytest.MonkeyPatch) -> None:
+    from fakeserver import run_fake_server
+
+    monkeypatch.setenv("OPENAI_API_KEY", "EMPTY")
+    calls = {"n": 0}
+
+    def grade(body: dict) -> str:
+        calls["n"] += 1
+        return "이유: 자리표시자.\nGRADE: " + ("3" if calls["n"] % 4 == 0 else "5")
+
+    with run_fake_server(answer=grade) as server:
+        result = run(suite, "--assurai-factors=7", "--assurai-sample=4", "--assurai-judge=openai/judge",
+                     f"--assurai-judge-api-base={server.base_url}", "--assurai-judge-repeats=3",
+                     '--assurai-judge-params={"extra_body": {"top_k": 1}}', "--assurai-results=r.json")
+        bodies = [r.body for r in server.requests]
+    assert result.ret == 0
+    judged = read_results(suite.path / "r.json")
+    assert len(bodies) == 3 * len(judged["cases"])
+    assert {b["seed"] for b in bodies} == {0, 1, 2} and all(b["temperature"] == 0 and b["top_k"] == 1 for b in bodies)
+    consistency = judged["judge"]["self_consistency"]
+    assert (consistency["repeats"], consistency["cases"]) == (3, len(judged["cases"]))
+    assert consistency["disagreeing"] >= 1
+    assert judged["judge"]["params"] == ["extra_body"]
+    result.stdout.fnmatch_lines(["*judge self-consistency: repeats disagreed on*3 repeats, median counted*"])
