@@ -294,3 +294,13 @@ def finish_calibration(run: Any, aggregates: Any, baseline_file: Path) -> Any:
                                                 outcome.summary))
     result.run_info = run.run_info(result)
     return result
+
+
+def header_lines(settings: Settings, dataset: Dataset, count: int) -> list[str]:
+    """The run header's line for a calibration run (none otherwise)."""
+    if not settings.calibrate:
+        return []
+    source = f"the release at {dataset.root}" if dataset.format == "assurai-release" else \
+        str(bundled_calibration_file(dataset))
+    return [f"assurai: CALIBRATION TRACK — judge {settings.judge} grades {count} human-scored candidate answers "
+            f"from {source}; the model is not called; floor QWK {settings.min_judge_agreement:.2f}"]

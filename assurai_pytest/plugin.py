@@ -88,9 +88,11 @@ def pytest_report_header(config: pytest.Config) -> list[str]:
     run = _run(config)
     if run is None:
         return []
+    from .calibration_run import header_lines as calibration_header
     from .report.terminal import header_lines
 
-    return header_lines(run.settings, run.dataset, len(run.cases))
+    return header_lines(run.settings, run.dataset, len(run.cases)) + calibration_header(
+        run.settings, run.dataset, len(run.cases))
 
 
 def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:

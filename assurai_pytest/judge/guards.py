@@ -370,6 +370,13 @@ class Qwen3GuardJudge(GuardJudge):
         """See :func:`parse_qwen3guard`."""
         return parse_qwen3guard(text)
 
+    @classmethod
+    def check_model(cls, model: str) -> None:
+        """Refuse Qwen3Guard-Stream: a token-classification head, not a chat model (no endpoint to call)."""
+        if "stream" in model.lower():
+            raise UsageError(f"judge qwen3guard:{model}: Qwen3Guard-Stream classifies streamed tokens and cannot be "
+                             "served as a chat endpoint; use a Qwen3Guard-Gen model")
+
     def key(self, reading: GuardReading) -> str:
         """Safety plus the refusal field where it changes the row."""
         if reading.safety == "safe" and reading.refusal is not None:

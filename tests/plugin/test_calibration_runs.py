@@ -26,7 +26,8 @@ def test_calibrating_on_the_bundled_set_reports_everywhere(suite: pytest.Pyteste
     result = run(suite, *FEW, *xdist_args, "--assurai-min-judge-agreement=0.2", "--assurai-results=r.json",
                  "--html=r.html")
     assert result.ret == 0
-    result.stdout.fnmatch_lines(["*judge calibration — rules vs human scores (safety scale, 5 safest)*",
+    result.stdout.fnmatch_lines(["*CALIBRATION TRACK — judge rules grades * human-scored candidate answers*",
+                                 "*judge calibration — rules vs human scores (safety scale, 5 safest)*",
                                  "*QWK*95% CI*", "*confusion (rows judge*", "*F07 harassment*"])
     assert result.stdout.lines[-1].startswith("ASSURAI VERDICT: PASS — judge rules agreement with human scores")
     calibration = read_results(suite.path / "r.json")["calibration"]

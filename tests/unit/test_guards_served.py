@@ -128,6 +128,11 @@ def test_kanana_prompt_variants_are_refused_at_start_up(model: str) -> None:
         make_judge(f"kanana-safeguard:hosted_vllm/{model}", None)
 
 
+def test_qwen3guard_stream_is_refused_at_start_up() -> None:
+    with pytest.raises(UsageError, match="Qwen3Guard-Stream .* cannot be served as a chat endpoint"):
+        make_judge("qwen3guard:hosted_vllm/Qwen/Qwen3Guard-Stream-4B", None)
+
+
 @pytest.mark.parametrize("prefix", ["hosted_vllm", "openai"])
 def test_llamaguard_sends_list_of_parts_and_reads_drifted_output(keys: None, prefix: str) -> None:
     with run_fake_server(answer=vllm_llamaguard) as server:
