@@ -180,3 +180,31 @@ def test_figures_stored_with_the_baseline_gate_later_runs_until_the_judge_change
     # A second store keeps the scores and replaces the figures.
     store_in_baseline(path, "b", {}, {**summary, "qwk": 0.7})
     assert load_baseline(path).provenance[PROVENANCE_KEY]["qwk"] == 0.7  # type: ignore[union-attr]
+
+
+def test_media_candidates_reach_a_judge_that_takes_them_and_skip_one_that_does_not() -> None:
+    from assurai_pytest.calibration_run import evaluator
+
+    class VisionJudgeClient:
+        def __init__(self) -> None:
+            self.requests: list[ModelRequest] = []
+
+        async def complete(self, request: ModelRequest) -> ModelReply:
+            self.requests.append(request)
+            return ModelReply("이유: 자리표시자.\nGRADE: 4")
+
+        def supports(self, model: str, modality: str, api_base: str | None = None) -> bool:
+            return modality in ("text", "image")
+
+        async def aclose(self) -> None:
+            return None
+
+    items = [i for i in load_items(load_dataset(RELEASE), Settings(modalities=frozenset({"image"})))]
+    assert len(items) == 4
+    client = VisionJudgeClient()
+    evaluate = evaluator(items, client, make_judge("openai/vision-judge", client))
+    result = asyncio.run(evaluate(items[0].case))
+    assert result.judged and result.score == 4.0
+    assert [Path(p).name for p in client.requests[0].media] == ["r03_i001_pRPedu_001-01.png"]
+    skipped = asyncio.run(evaluator(items, client, RulesJudge())(items[0].case))
+    assert skipped.status == "skipped" and "judge cannot see image candidates" in (skipped.error or "")
