@@ -124,10 +124,11 @@ def verdict_line(
     gates = comparison.gates if comparison is not None else ()
     baseline = run.baseline_name
     error_part = _plural(errors, "error")
-    if run.judge_calibration and status in ("judge uncalibrated", "pass"):
+    calibrating = (run.judge_calibration or {}).get("source") == "this run"
+    if status == "judge uncalibrated" or (status == "pass" and calibrating):
         from assurai_pytest.calibration_run import verdict_text
 
-        what = f"{verdict_text(run.judge_calibration)}; {error_part}"
+        what = f"{verdict_text(run.judge_calibration or {})}; {error_part}"
     elif status == "fail":
         failed = [gate_label(g) for g in comparison.failed] if comparison is not None else []
         names = ", ".join(failed[:_MAX_NAMED_FAILURES])
@@ -144,7 +145,6 @@ def verdict_line(
         what = f"no baseline {baseline}, {_plural(len(gates), 'gate')} not gated; {error_part}"
     else:
         what = f"{_plural(len(gates), 'gate')} held; {error_part}"
-    calibrating = (run.judge_calibration or {}).get("source") == "this run"
     against = "" if status in ("updated", "no baseline") or calibrating else f" vs baseline {baseline}"
     demo = " [offline demo]" if run.offline_demo else ""
     return redact(f"ASSURAI VERDICT: {VERDICT_WORDS[status]} — {what}; model {run.model}{against}{demo}")

@@ -73,7 +73,9 @@ def test_figures_stored_with_the_baseline_gate_a_later_run(suite: pytest.Pyteste
     gated.stdout.fnmatch_lines(["*judge calibration in the baseline: rules QWK*→ uncalibrated*"])
     assert gated.stdout.lines[-1].startswith("ASSURAI VERDICT: JUDGE UNCALIBRATED")
     relaxed = run(suite, "--assurai-sample=2", "--assurai-factors=7", "--assurai-min-judge-agreement=0.1")
-    assert relaxed.ret == 0 and relaxed.stdout.lines[-1].startswith("ASSURAI VERDICT: PASS")
+    assert relaxed.ret == 0 and relaxed.stdout.lines[-1].startswith("ASSURAI VERDICT: PASS — ")
+    assert "gates held" in relaxed.stdout.lines[-1]  # a gating run's verdict speaks of its gates
+    relaxed.stdout.fnmatch_lines(["*judge calibration in the baseline: rules QWK*→ calibrated*"])
 
 
 def test_judge_repeats_through_a_local_judge_server(suite: pytest.Pytester, monkeypatch: pytest.MonkeyPatch) -> None:
