@@ -274,7 +274,7 @@ def verdict_text(summary: Mapping[str, Any]) -> str:
     """The verdict line's middle: ``judge rules: QWK 0.41 < 0.60 over 312 candidate answers``."""
     qwk, floor = summary.get("qwk"), summary.get("min_agreement", 0.0)
     compare = "≥" if summary.get("status") == "calibrated" else "<"
-    where = "in the baseline's calibration" if summary.get("source") == SOURCE_BASELINE else "on"
+    where = "in the baseline's calibration over" if summary.get("source") == SOURCE_BASELINE else "on"
     return (f"judge {summary.get('judge')} agreement with human scores QWK {_fmt(qwk)} {compare} {floor:.2f} "
             f"{where} {summary.get('n', 0)} candidate answers")
 
