@@ -73,6 +73,11 @@ def pytest_configure(config: pytest.Config) -> None:
     ignore_litellm_type_notes()
     workers = config.workerinput["workercount"] if _is_worker(config) else 1  # type: ignore[attr-defined]
     run = Run(settings, dataset, workers=workers)
+    if settings.calibrate:
+        try:
+            run.calibration_items  # noqa: B018 - read now: a bad calibration set is a usage error (exit 4)
+        except UsageError as exc:
+            raise pytest.UsageError(str(exc)) from None
     config.stash[RUN_KEY] = run
     html = config.pluginmanager.hasplugin("html") and bool(config.getoption("htmlpath", None))
     controller = not _is_worker(config)

@@ -102,3 +102,12 @@ def test_judge_repeats_through_a_local_judge_server(suite: pytest.Pytester, monk
     assert consistency["disagreeing"] >= 1
     assert judged["judge"]["params"] == ["extra_body"]
     result.stdout.fnmatch_lines(["*judge self-consistency: repeats disagreed on*3 repeats, median counted*"])
+
+
+def test_a_bad_calibration_set_is_a_usage_error_naming_file_and_line(suite: pytest.Pytester) -> None:
+    shutil.copytree(ROOT / "tests" / "fixtures" / "bundled", suite.path / "ds")
+    (suite.path / "ds" / "calibration").mkdir()
+    (suite.path / "ds" / "calibration" / "calibration.jsonl").write_text('{"id": "x", "factor": 99}\n')
+    result = run(suite, "--assurai-calibrate", "--assurai-dataset=ds")
+    assert result.ret == pytest.ExitCode.USAGE_ERROR
+    result.stderr.fnmatch_lines(["*calibration.jsonl:1: missing field(s): expected, prompt, answer*"])
