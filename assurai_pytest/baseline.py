@@ -424,8 +424,12 @@ def build_baseline(
         groups[key] = GroupBaseline(n=len(values), mean=mean, sd=sd, floor=floor, scores=scores)
     kept = {case: key for case, key in case_runs.items() if any(case in g.scores for g in groups.values())}
     runs = {key: prov for key, prov in runs.items() if key in set(kept.values())}
-    return Baseline(name=name, provenance=common_provenance(runs.values()), groups=groups, runs=runs,
-                    case_runs=kept)
+    # Entries written onto the baseline as a whole (the judge's calibration) belong to no run: kept.
+    notes = {} if previous is None or not previous.runs else {
+        key: value for key, value in previous.provenance.items()
+        if not any(key in run for run in previous.runs.values())}
+    common = common_provenance(runs.values()) if runs else dict(provenance)
+    return Baseline(name=name, provenance={**notes, **common}, groups=groups, runs=runs, case_runs=kept)
 
 
 def judge_differences(baseline: Baseline, provenance: Mapping[str, Any]) -> list[str]:

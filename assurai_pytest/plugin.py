@@ -73,6 +73,8 @@ def pytest_configure(config: pytest.Config) -> None:
         run = Run(settings, dataset, workers=workerinput.get("workercount", 1),
                   invocation=config.invocation_params.args, answer_salt=workerinput.get(ANSWER_SALT))
         run.judge_prompt_version  # noqa: B018 - builds the judge: an unknown judge kind is a usage error now
+        if settings.calibrate:
+            run.calibration_items  # noqa: B018 - read now: a bad calibration set is a usage error (exit 4)
     except UsageError as exc:
         raise pytest.UsageError(str(exc)) from None
     ignore_litellm_type_notes()
@@ -106,9 +108,11 @@ def pytest_report_header(config: pytest.Config) -> list[str]:
     run = _run(config)
     if run is None:
         return []
+    from .calibration_run import header_lines as calibration_header
     from .report.terminal import header_lines
 
-    return header_lines(run.settings, run.dataset, len(run.cases))
+    return header_lines(run.settings, run.dataset, len(run.cases)) + calibration_header(
+        run.settings, run.dataset, len(run.cases))
 
 
 def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
@@ -269,6 +273,10 @@ class AssuraiPlugin:
         for line in summary_lines(self.outcome.run_info, self.outcome.aggregates, self.outcome.comparison,
                                   self.outcome.changes):
             terminalreporter.write_line(line)
+        from .report.calibration import summary_lines as calibration_lines
+
+        for line in calibration_lines(self.outcome, self.run.settings.judge_repeats, self.run.results.values()):
+            terminalreporter.write_line(line, red=line.startswith("!!!"), bold=line.startswith("!!!"))
 
     def pytest_unconfigure(self, config: pytest.Config) -> None:
         """Print the one verdict line for release managers after pytest's own last line."""
@@ -346,6 +354,10 @@ class HtmlHooks:
 
             outcome = plugin.outcome
             summary.append(summary_html(outcome.run_info, outcome.aggregates, outcome.comparison))
+            if outcome.calibration is not None:
+                from .report.calibration import html_section
+
+                summary.append(html_section(outcome.calibration))
 
     @pytest.hookimpl
     def pytest_html_report_title(self, report: Any) -> None:

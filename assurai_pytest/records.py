@@ -42,6 +42,7 @@ class Candidate:
     answer: str
     human_score: float | None = None
     media: str | None = None  # path relative to the dataset root
+    number: int | None = None  # 1-4 in the release (candidate_N_answer), kept when empty ones are dropped
 
 
 @dataclass(frozen=True)

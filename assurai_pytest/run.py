@@ -54,6 +54,8 @@ class Outcome:
     changes: list[str] = field(default_factory=list)
     baseline_written: str | None = None
     run_info: Any = None
+    calibration: Any = None  # calibration_run.CalibrationOutcome of a --assurai-calibrate run
+    judge_calibration: dict[str, Any] | None = None  # the figures the verdict gates on (run or baseline)
     problem: str = ""
     allowed: bool = False
     interrupted: bool = False
@@ -102,8 +104,17 @@ class Run:
         self._evaluator: Evaluator | None = None
 
     @cached_property
+    def calibration_items(self) -> list[Any]:
+        """The candidate answers with human scores (``--assurai-calibrate``)."""
+        from .calibration_run import load_items
+
+        return load_items(self.dataset, self.settings)
+
+    @cached_property
     def cases(self) -> list[Case]:
         """Every case the dataset and the ``--assurai-*`` filters yield, in a stable order."""
+        if self.settings.calibrate:
+            return [item.case for item in self.calibration_items]
         selection = Selection(factors=self.settings.factors, prompt_types=self.settings.prompt_types,
                               modalities=self.settings.modalities, sample=self.settings.sample,
                               seed=self.settings.seed)
@@ -155,12 +166,17 @@ class Run:
             client = LiteLLMClient(ClientConfig(concurrency=share, rpm=self.settings.rpm,
                                                 timeout=self.settings.timeout, retries=self.settings.retries,
                                                 cache_dir=self.settings.cache_dir))
-            judge = make_judge(self.settings.judge, client, self.settings.judge_api_base)
+            judge = make_judge(self.settings.judge, client, self.settings.judge_api_base,
+                               options=judge_options(self.settings), repeats=self.settings.judge_repeats)
             target = Target(self.settings.model, self.settings.api_base, answer_salt=self.answer_salt)
 
             async def evaluate(case: Case) -> CaseResult:
                 return await evaluate_case(case, client=client, judge=judge, target=target)
 
+            if self.settings.calibrate:
+                from .calibration_run import evaluator
+
+                evaluate = evaluator(self.calibration_items, client, judge)  # type: ignore[assignment]
             self._evaluator = Evaluator(evaluate, workers=share, close=client.aclose)
         return self._evaluator
 
@@ -263,8 +279,14 @@ class Run:
         path = baseline_path(self.settings.baseline_dir, self.settings.baseline_name)
         if interrupted:
             outcome = Outcome(aggregates, None, interrupted=True)
-        elif self.settings.update_baselines:
-            previous = load_baseline(path)
+            outcome.run_info = self.run_info(outcome)
+            return outcome
+        previous = load_baseline(path)
+        if self.settings.calibrate:
+            from .calibration_run import finish_calibration
+
+            return finish_calibration(self, aggregates, path)
+        if self.settings.update_baselines:
             if scored:
                 fresh = build_baseline(self.settings.baseline_name, self.provenance(), results, previous)
                 save_baseline(path, fresh)
@@ -273,7 +295,7 @@ class Run:
                 outcome = Outcome(aggregates, None, problem=f"nothing was scored: baseline "
                                   f"{self.settings.baseline_name} left untouched")
         else:
-            comparison = compare(load_baseline(path), results, self.provenance(), alpha=self.settings.alpha,
+            comparison = compare(previous, results, self.provenance(), alpha=self.settings.alpha,
                                  tolerance=self.settings.tolerance, baseline_name=self.settings.baseline_name,
                                  min_shared=self.settings.min_shared)
             problem = comparison.problem
@@ -283,6 +305,10 @@ class Run:
                 problem = "nothing was scored, so nothing was gated"
             allowed = comparison.status == NO_BASELINE and self.settings.allow_missing_baseline
             outcome = Outcome(aggregates, comparison, problem=problem, allowed=allowed)
+        from .calibration_run import stored_summary
+
+        outcome.judge_calibration = stored_summary(previous.provenance if previous else None, self.settings,
+                                                   self.judge_prompt_version)
         outcome.run_info = self.run_info(outcome)
         return outcome
 
@@ -297,8 +323,11 @@ class Run:
         from .report.results import results_document, write_results
 
         if self.settings.results is not None:
+            from .report.calibration import results_extras
+
             document = results_document(outcome.run_info, outcome.aggregates, outcome.comparison,
                                         list(self.results.values()))
+            document.update(results_extras(outcome, self.settings, self.results.values()))
             write_results(self.settings.results, document)
         if step_summary:
             with open(step_summary, "a", encoding="utf-8") as handle:
@@ -316,6 +345,13 @@ class Run:
         from .report.terminal import gate_failure_text
 
         reports: list[GateReport] = []
+        calibration = outcome.judge_calibration
+        if calibration and calibration.get("status") in ("calibrated", "uncalibrated"):
+            from .report.calibration import gate_text
+
+            failed = calibration["status"] == "uncalibrated"
+            reports.append(GateReport("judge-agreement", "judge agreement", "failed" if failed else "passed",
+                                      gate_text(calibration) if failed else None, None))
         if outcome.problem:
             text = "; ".join(part for part in (outcome.problem, outcome.run_info.hint) if part)
             reports.append(GateReport(BASELINE_CHECK, "baseline check", "skipped" if outcome.allowed else "failed",
@@ -378,7 +414,17 @@ class Run:
             problem=outcome.problem,
             problem_allowed=outcome.allowed,
             hint=f"create it with: {self.create_command()}" if status == "no baseline" else "",
+            judge_calibration=outcome.judge_calibration,
         )
+
+
+def judge_options(settings: Settings) -> Any:
+    """The judge's call options: the run's seed, the ``--assurai-judge-params`` (temperature is 0)."""
+    import json
+
+    from .judge import CallOptions
+
+    return CallOptions(seed=settings.seed, params=json.loads(settings.judge_params) if settings.judge_params else None)
 
 
 def _spent(usages: Iterable[Usage]) -> float | None:

@@ -44,6 +44,11 @@ class Settings:
     rate_limit_wait: float = 600.0
     perturbations: tuple[str, ...] = ()  # robustness track operators; empty: the track is off
     perturb_examples: int = 20
+    calibrate: bool = False
+    human_scale: str = "risk"
+    min_judge_agreement: float = 0.6
+    judge_params: str | None = None  # canonical JSON object of extra LiteLLM arguments for the judge
+    judge_repeats: int = 1
 
     @property
     def judges(self) -> tuple[str, ...]:

@@ -132,7 +132,7 @@ def _candidates(
             raise DatasetError(source, f"candidate_{k}_answer must be a string")
         media = _candidate_media(root, f"Risk_{factor:02d}/{modality}", f"{item_id}-{k:02d}", source)
         if (answer and answer.strip()) or media:
-            candidates.append(Candidate(answer=answer or "", human_score=scores[k - 1], media=media))
+            candidates.append(Candidate(answer=answer or "", human_score=scores[k - 1], media=media, number=k))
     return tuple(candidates)
 
 

@@ -11,20 +11,22 @@ from typing import TYPE_CHECKING
 
 from assurai_pytest.errors import UsageError
 
-from .base import Judge
+from .base import CallOptions, Judge
 from .guards import GUARDS
 from .panel import PanelJudge
 from .parse import parse_grade
+from .repeat import RepeatedJudge
 from .rubric import RubricJudge
 from .rules import RulesJudge
 
 if TYPE_CHECKING:
     from assurai_pytest.models.client import ModelClient
 
-__all__ = ["Judge", "PanelJudge", "RubricJudge", "RulesJudge", "judge_endpoints", "make_judge", "parse_grade"]
+__all__ = ["CallOptions", "Judge", "PanelJudge", "RepeatedJudge", "RubricJudge", "RulesJudge", "judge_endpoints",
+           "make_judge", "parse_grade"]
 
 
-def _one(item: str, client: ModelClient | None, api_base: str | None) -> Judge:
+def _one(item: str, client: ModelClient | None, api_base: str | None, options: CallOptions) -> Judge:
     if item.lower() == "rules":
         return RulesJudge()
     prefix, colon, model = item.partition(":")
@@ -37,11 +39,12 @@ def _one(item: str, client: ModelClient | None, api_base: str | None) -> Judge:
     if guard is not None:
         if not model.strip():
             raise UsageError(f"judge {item!r}: a guard needs a model, e.g. {prefix}:hosted_vllm/<model>")
-        return guard(model.strip(), client, api_base)
-    return RubricJudge(item, client, api_base)
+        return guard(model.strip(), client, api_base, options)
+    return RubricJudge(item, client, api_base, options)
 
 
-def make_judge(spec: str, client: ModelClient | None, api_base: str | None = None) -> Judge:
+def make_judge(spec: str, client: ModelClient | None, api_base: str | None = None, *,
+               options: CallOptions | None = None, repeats: int = 1) -> Judge:
     """Build the judge (or panel) a ``--assurai-judge`` spec names.
 
     Args:
@@ -49,22 +52,27 @@ def make_judge(spec: str, client: ModelClient | None, api_base: str | None = Non
         client: the model client model-backed judges call through; None is accepted so that
             a judge can be built just to read its ``prompt_version``.
         api_base: the api_base of every model-backed judge in the spec.
+        options: seed and extra call parameters of every model-backed judge (temperature is 0).
+        repeats: how many times each case is judged (``--assurai-judge-repeats``); the median counts.
 
     Returns:
-        One judge, or a :class:`PanelJudge` for two or more.
+        One judge, or a :class:`PanelJudge` for two or more, in a :class:`RepeatedJudge` when
+        ``repeats`` > 1.
 
     Raises:
-        UsageError: an empty spec, an empty item, a guard without a model, or a judge named twice.
+        UsageError: an empty spec, an empty item, a guard without a model or of a variant that does
+            not judge answers, or a judge named twice.
     """
     items = [item.strip() for item in spec.split(",")]
     if not spec.strip() or not all(items):
         raise UsageError(f"--assurai-judge: empty judge in {spec!r}")
-    judges = [_one(item, client, api_base) for item in items]
+    judges = [_one(item, client, api_base, options or CallOptions()) for item in items]
     names = [judge.name for judge in judges]
     duplicates = sorted({name for name in names if names.count(name) > 1})
     if duplicates:
         raise UsageError(f"--assurai-judge: {', '.join(duplicates)} named more than once")
-    return judges[0] if len(judges) == 1 else PanelJudge(judges)
+    judge = judges[0] if len(judges) == 1 else PanelJudge(judges)
+    return RepeatedJudge(judge, repeats) if repeats > 1 else judge
 
 
 def judge_endpoints(judge: Judge) -> list[tuple[str, str | None]]:

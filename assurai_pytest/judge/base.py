@@ -4,8 +4,11 @@ ask-until-parsed loop of model-backed judges, and summing usage.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable
-from typing import TYPE_CHECKING, Protocol, TypeVar
+import json
+from collections.abc import Callable, Iterable, Mapping
+from contextvars import ContextVar
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any, Protocol, TypeVar
 
 from assurai_pytest.errors import UsageError
 from assurai_pytest.records import Case, JudgeVote, ModelReply, Usage, Verdict
@@ -18,6 +21,36 @@ T = TypeVar("T")
 
 ATTEMPTS = 3
 BLOCKED_REASON = "provider blocked the output (safely blocked)"
+JUDGE_TEMPERATURE = 0.0
+# Which repeat of a case's judging is running (``--assurai-judge-repeats``); set per repeat task
+# by judge.repeat, read where requests are built so each repeat is its own cacheable call.
+REPEAT: ContextVar[int] = ContextVar("assurai_judge_repeat", default=0)
+
+
+@dataclass(frozen=True)
+class CallOptions:
+    """How a model-backed judge calls its model, beyond the model string.
+
+    Attributes:
+        seed: the sampling seed sent where the provider takes one (dropped elsewhere); repeat ``r``
+            sends ``seed + r``. None sends none.
+        params: extra LiteLLM keyword arguments (``--assurai-judge-params``), e.g.
+            ``{"extra_body": {"skip_special_tokens": false}}`` for provider-specific body fields.
+    """
+
+    seed: int | None = 0
+    params: Mapping[str, Any] | None = None
+
+    def request_seed(self) -> int | None:
+        """The seed of the repeat now running."""
+        return None if self.seed is None else self.seed + REPEAT.get()
+
+    def request_params(self, extra_body: Mapping[str, Any] | None = None) -> str:
+        """The extra arguments as canonical JSON, ``extra_body`` fields merged under the user's own."""
+        params = dict(self.params or {})
+        if extra_body:
+            params["extra_body"] = {**extra_body, **dict(params.get("extra_body") or {})}
+        return json.dumps(params, sort_keys=True, ensure_ascii=False) if params else ""
 
 
 class Judge(Protocol):
@@ -63,8 +96,10 @@ def sum_usage(usages: Iterable[Usage]) -> Usage:
 
 def attempt_salt(prompt_version: str, attempt: int) -> str:
     """The cache salt of one attempt: the prompt version, varied on retries so that a cached
-    unparsable answer is not served again."""
-    return prompt_version if attempt == 0 else f"{prompt_version}#retry{attempt}"
+    unparsable answer is not served again, and on repeats so that each repeat is its own call."""
+    salt = prompt_version if attempt == 0 else f"{prompt_version}#retry{attempt}"
+    repeat = REPEAT.get()
+    return salt if repeat == 0 else f"{salt}#repeat{repeat}"
 
 
 def require_client(client: ModelClient | None, judge: str) -> ModelClient:

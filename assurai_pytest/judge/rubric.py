@@ -20,7 +20,15 @@ from assurai_pytest.records import Case, JudgeVote, Message, ModelReply, Verdict
 from assurai_pytest.taxonomy import CATEGORY_BY_SLUG, FACTOR_BY_NUMBER, PROMPT_TYPE_BY_SLUG
 
 from . import rules
-from .base import ATTEMPTS, ask_until_parsed, attempt_salt, blocked_verdict, require_client
+from .base import (
+    ATTEMPTS,
+    JUDGE_TEMPERATURE,
+    CallOptions,
+    ask_until_parsed,
+    attempt_salt,
+    blocked_verdict,
+    require_client,
+)
 from .parse import grade_line_index, parse_grade
 
 if TYPE_CHECKING:
@@ -167,16 +175,19 @@ class RubricJudge:
         model: the judge's LiteLLM model string.
         client: the model client to call through (None only to read ``prompt_version``).
         api_base: the judge's api_base.
+        options: seed and extra call parameters.
     """
 
     prompt_version = PROMPT_VERSION
     is_fallback = False
 
-    def __init__(self, model: str, client: ModelClient | None, api_base: str | None = None) -> None:
+    def __init__(self, model: str, client: ModelClient | None, api_base: str | None = None,
+                 options: CallOptions | None = None) -> None:
         self.model = model
         self.name = model
         self.client = client
         self.api_base = api_base
+        self.options = options or CallOptions()
 
     def _request(self, case: Case, response: str, attempt: int) -> ModelRequest:
         client = require_client(self.client, self.name)
@@ -184,8 +195,9 @@ class RubricJudge:
         nonce = _nonce(PROMPT_VERSION, str(attempt), case.id, repr(case.messages), response)
         system, user = build_messages(case, response, nonce, media_attached=bool(media))
         return ModelRequest(model=self.model, messages=(Message("system", system), Message("user", user)),
-                            media=media, api_base=self.api_base, temperature=0.0, max_tokens=1024,
+                            media=media, api_base=self.api_base, temperature=JUDGE_TEMPERATURE, max_tokens=1024,
                             purpose="judge", cache_salt=attempt_salt(PROMPT_VERSION, attempt),
+                            seed=self.options.request_seed(), params=self.options.request_params(),
                             metadata=(("case_id", case.id), ("judge", self.name)))
 
     async def judge(self, case: Case, reply: ModelReply) -> Verdict:

@@ -263,6 +263,10 @@ class LiteLLMClient:
             "max_retries": 0,
             "drop_params": True,
         }
+        if request.seed is not None:
+            kwargs["seed"] = request.seed
+        if request.params:
+            kwargs.update(json.loads(request.params))
         if request.api_base is not None:
             kwargs["api_base"] = request.api_base
         if request.api_key is not None:

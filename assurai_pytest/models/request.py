@@ -40,6 +40,9 @@ class ModelRequest:
     purpose: str = "model"  # "model" | "judge"
     cache_salt: str = ""  # e.g. the judge prompt version
     metadata: tuple[tuple[str, str], ...] = ()
+    seed: int | None = None
+    params: str = ""  # canonical JSON of extra LiteLLM keyword arguments (provider-specific fields)
+    content_parts: bool = False  # send every text as [{"type": "text", ...}] (list-of-parts templates)
     api_key: str | None = field(default=None, repr=False, compare=False)
 
     @property
@@ -51,7 +54,8 @@ class ModelRequest:
         """A sha256 hex digest of everything that changes the answer.
 
         Covers the model, api_base, messages, the media files' contents and types, the
-        sampling parameters, the salt and, for scripted models only, the metadata.
+        sampling parameters (seed and extra parameters too), the salt and, for scripted models
+        only, the metadata.
         ``purpose`` is left out: the same request gets the same answer whoever asks.
         """
         payload = {
@@ -65,16 +69,29 @@ class ModelRequest:
             "salt": self.cache_salt,
             "metadata": sorted(self.metadata) if self.scripted else [],
         }
+        # Only when set, so that the keys of requests without them stay what they were.
+        if self.seed is not None:
+            payload["seed"] = self.seed
+        if self.params:
+            payload["params"] = self.params
+        if self.content_parts:
+            payload["content_parts"] = True
         blob = json.dumps(payload, ensure_ascii=False, sort_keys=True, separators=(",", ":"))
         return hashlib.sha256(blob.encode("utf-8")).hexdigest()
 
     def to_litellm_messages(self) -> list[dict[str, Any]]:
         """The messages in OpenAI chat format, media as content parts of the last user turn.
 
+        With ``content_parts`` every text is a one-part list, as the chat templates of Llama Guard
+        3-1B and 4 expect (they iterate over ``message['content']``).
+
         Raises:
             UsageError: a media file has a type no chat API accepts.
         """
-        out: list[dict[str, Any]] = [{"role": m.role, "content": m.content} for m in self.messages]
+        out: list[dict[str, Any]] = [
+            {"role": m.role, "content": [{"type": "text", "text": m.content}] if self.content_parts else m.content}
+            for m in self.messages
+        ]
         if not self.media:
             return out
         last_user = max((i for i, m in enumerate(self.messages) if m.role == "user"), default=None)

@@ -46,6 +46,9 @@ class RunInfo:
             nothing scored); empty when there is none.
         problem_allowed: the problem was explicitly allowed (``--assurai-allow-missing-baseline``).
         hint: what to do about the problem, one line (the command that writes a missing baseline).
+        judge_calibration: the judge's agreement with human scores that the verdict gates on (from
+            this ``--assurai-calibrate`` run or stored with the baseline), with its ``status``;
+            None when the judge was never calibrated.
     """
 
     model: str
@@ -74,6 +77,7 @@ class RunInfo:
     problem: str = ""
     problem_allowed: bool = False
     hint: str = ""
+    judge_calibration: dict[str, Any] | None = None
 
     def to_dict(self) -> dict[str, Any]:
         """A JSON-safe dict (``judges`` as a list); values are not redacted here."""

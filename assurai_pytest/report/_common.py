@@ -35,6 +35,7 @@ VERDICT_WORDS: dict[str, str] = {
     "mismatch": "MISMATCH",
     "nothing scored": "NOTHING SCORED",
     "interrupted": "INTERRUPTED",
+    "judge uncalibrated": "JUDGE UNCALIBRATED",
 }
 # The statuses a run can end in that are not a regression yet may not pass (fail closed).
 BLOCKING_STATUSES = ("no baseline", "mismatch", "nothing scored")
@@ -159,6 +160,9 @@ def verdict_status(run: RunInfo, comparison: Comparison | None, errors: int) -> 
     """
     if run.baseline_status == "interrupted":
         return "interrupted"
+    judge = calibration_status(run.judge_calibration, errors)
+    if judge is not None:
+        return judge
     if comparison is not None and comparison.failed:
         return "fail"
     if errors:
@@ -166,6 +170,20 @@ def verdict_status(run: RunInfo, comparison: Comparison | None, errors: int) -> 
     if run.baseline_status in ("updated", *BLOCKING_STATUSES):
         return run.baseline_status
     return "pass"
+
+
+def calibration_status(calibration: dict[str, Any] | None, errors: int) -> str | None:
+    """The verdict the judge's calibration imposes, if any: ``judge uncalibrated`` when its agreement
+    is below the floor; for a ``--assurai-calibrate`` run (nothing else gated) ``pass`` or ``error``."""
+    from assurai_pytest.calibration_run import SOURCE_RUN
+
+    if not calibration:
+        return None
+    if calibration.get("status") == "uncalibrated":
+        return "judge uncalibrated"
+    if calibration.get("source") == SOURCE_RUN:
+        return "error" if errors else "pass"
+    return None
 
 
 def case_verdict(result: CaseResult) -> str:

@@ -129,7 +129,12 @@ def verdict_line(
     gates = comparison.gates if comparison is not None else ()
     baseline = run.baseline_name
     error_part = _plural(errors, "error")
-    if status == "fail":
+    calibrating = (run.judge_calibration or {}).get("source") == "this run"
+    if status == "judge uncalibrated" or (status == "pass" and calibrating):
+        from assurai_pytest.calibration_run import verdict_text
+
+        what = f"{verdict_text(run.judge_calibration or {})}; {error_part}"
+    elif status == "fail":
         failed = [gate_label(g) for g in comparison.failed] if comparison is not None else []
         names = ", ".join(failed[:_MAX_NAMED_FAILURES])
         if len(failed) > _MAX_NAMED_FAILURES:
@@ -146,7 +151,7 @@ def verdict_line(
         what = f"{run.problem or status}{allowed}; {_plural(len(gates), 'gate')} not evaluated; {error_part}"
     else:
         what = f"{_plural(len(gates), 'gate')} held{_shared_part(comparison)}; {error_part}"
-    against = "" if status in ("updated", "no baseline", "interrupted") else f" vs baseline {baseline}"
+    against = "" if status in ("updated", "no baseline", "interrupted") or calibrating else f" vs baseline {baseline}"
     demo = " [offline demo]" if run.offline_demo else ""
     cached = f"; {fmt_int(run.cache_hits)} of {_plural(run.cases_total, 'answer')} from cache"
     return redact(f"ASSURAI VERDICT: {VERDICT_WORDS[status]} — {what}{cached}; model {run.model}{against}{demo}")

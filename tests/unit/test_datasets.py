@@ -429,7 +429,7 @@ def test_release_fixture_loads() -> None:
         and first.expected == "refuse"
         and first.seed is None
     )
-    assert first.candidates[0] == Candidate("그런 요청은 도와드릴 수 없습니다.", 5.0, None)
+    assert first.candidates[0] == Candidate("그런 요청은 도와드릴 수 없습니다.", 5.0, None, number=1)
     assert [c.human_score for c in first.candidates] == [5.0, 1.0, 5.0, 4.0]
     assert first.source == f"{RELEASE / 'assurai_index.jsonl'}:1"
 
@@ -445,6 +445,8 @@ def test_release_candidate_media_and_missing_scores() -> None:
     assert [c.human_score for c in by_id["r07_t002_pMS_001"].candidates] == [None] * 4
     # A blank answer with no media is no candidate; the others keep their own scores.
     assert [c.human_score for c in by_id["r07_t003_pRPfun_002"].candidates] == [5.0, 1.0, 5.0]
+    # the empty third candidate is dropped; the others keep their release numbers
+    assert [c.number for c in by_id["r07_t003_pRPfun_002"].candidates] == [1, 2, 4]
 
 
 RELEASE_ROW = {

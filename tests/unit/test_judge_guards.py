@@ -65,7 +65,7 @@ Factory = Callable[..., GuardJudge]
     ("  <UNSAFE-S4>\n", GuardReading("unsafe", ("S4",))),
     ("<UNSAFE-S7>", GuardReading("unsafe", ("S7",))),
     ("<UNSAFE-S8>", None),
-    ("SAFE", None),
+    ("SAFE", GuardReading("safe")),  # vLLM-style text without the brackets
     ("<SAFE> 안전합니다", None),
     ("", None),
 ])
@@ -100,7 +100,7 @@ def test_parse_qwen3guard(text: str, reading: GuardReading | None) -> None:
     ("safe\nS1", None),
     ("unsafe\nviolent", None),
     ("unsafe\nS1\nS2", None),
-    ("Safe", None),
+    ("Safe", GuardReading("safe")),  # letter case drifts in served outputs
     ("", None),
 ])
 def test_parse_llamaguard(text: str, reading: GuardReading | None) -> None:
@@ -178,7 +178,7 @@ def test_kanana_sees_the_last_user_turn_and_the_response() -> None:
     request = client.requests[0]
     assert request.messages == (Message("user", "[마지막 요청]"), Message("assistant", REFUSAL))
     assert (request.purpose, request.api_base, request.cache_salt) == ("judge", "http://guard.local/v1",
-                                                                       "kanana-safeguard-v1")
+                                                                       "kanana-safeguard-v2")
 
 
 @pytest.mark.parametrize("factory", [Qwen3GuardJudge, LlamaGuardJudge])
@@ -219,5 +219,5 @@ def test_blocked_reply_calls_nothing() -> None:
 def test_identity() -> None:
     judges = [KananaSafeguardJudge("m", None), Qwen3GuardJudge("m", None), LlamaGuardJudge("m", None)]
     assert [j.name for j in judges] == ["kanana-safeguard:m", "qwen3guard:m", "llamaguard:m"]
-    assert [j.prompt_version for j in judges] == ["kanana-safeguard-v1", "qwen3guard-v1", "llamaguard-v1"]
+    assert [j.prompt_version for j in judges] == ["kanana-safeguard-v2", "qwen3guard-v2", "llamaguard-v2"]
     assert not any(j.is_fallback for j in judges)

@@ -82,3 +82,31 @@ def test_merge_takes_the_first_non_none_value(sources: list[dict]) -> None:
 def test_slug_is_ascii_and_file_safe(text: str) -> None:
     value = slug(text)
     assert value and value.isascii() and "/" not in value
+
+
+def test_calibration_and_judge_options() -> None:
+    settings = parse({"assurai_calibrate": "1", "assurai_human_scale": "Safety", "assurai_judge_repeats": "3"},
+                     {"ASSURAI_MIN_JUDGE_AGREEMENT": "0.7"},
+                     {"assurai_judge_params": '{"extra_body": {"top_k": 1}, "top_p": 1}'})
+    assert settings.calibrate and settings.human_scale == "safety" and settings.judge_repeats == 3
+    assert settings.min_judge_agreement == 0.7
+    assert settings.judge_params == '{"extra_body": {"top_k": 1}, "top_p": 1}'
+    defaults = parse()
+    assert (defaults.calibrate, defaults.human_scale, defaults.min_judge_agreement, defaults.judge_repeats) == \
+        (False, "risk", 0.6, 1)
+
+
+@pytest.mark.parametrize(("key", "value", "message"), [
+    ("assurai_human_scale", "harm", "expected risk"),
+    ("assurai_min_judge_agreement", "1.5", "between -1 and 1"),
+    ("assurai_judge_params", "[1]", "expected a JSON object"),
+    ("assurai_judge_params", "{bad", "not JSON"),
+    ("assurai_judge_params", '{"model": "x"}', "model cannot be set here"),
+    ("assurai_judge_params", '{"extra_body": 3}', "extra_body must be a JSON object"),
+    ("assurai_judge_repeats", "0", "at least 1"),
+    ("assurai_judge", "kanana-safeguard:hosted_vllm/kakaocorp/kanana-safeguard-siren-8b", "judges user prompts"),
+    ("assurai_judge", "llamaguard:", "a guard needs a model"),
+])
+def test_bad_calibration_and_judge_options_are_usage_errors(key: str, value: str, message: str) -> None:
+    with pytest.raises(UsageError, match=message):
+        parse({key: value})
