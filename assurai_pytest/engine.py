@@ -175,14 +175,3 @@ class Evaluator:
         self._loop.call_soon_threadsafe(self._loop.stop)
         self._thread.join()
         self._loop.close()
-
-
-def worker_share(count: int, index: int, workers: int) -> range:
-    """The contiguous slice of ``count`` items that worker ``index`` of ``workers`` runs.
-
-    The xdist scheduler and each worker compute it independently from the same collection, so a
-    worker knows its cases in advance and evaluates exactly those.
-    """
-    base, extra = divmod(count, workers)
-    start = index * base + min(index, extra)
-    return range(start, start + base + (1 if index < extra else 0))

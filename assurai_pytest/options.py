@@ -151,6 +151,14 @@ class OptionSpec:
         return "assurai_" + self.field
 
     @property
+    def help_text(self) -> str:
+        """The help with the default, read from :class:`Settings` (the one place defaults live)."""
+        default = getattr(Settings(), self.field, None)
+        if self.is_flag or default is None or default == () or isinstance(default, bool):
+            return self.help
+        return f"{self.help} Default: {default}."
+
+    @property
     def env(self) -> str:
         """The environment variable, e.g. ``ASSURAI_MODEL``."""
         return self.dest.upper()
@@ -193,10 +201,10 @@ JUDGE_REPEATS = "--assurai-judge-repeats"
 
 OPTIONS: tuple[OptionSpec, ...] = (
     OptionSpec(MODEL, "model", _text, "LiteLLM model string of the model under test "
-               "(default: assurai/scripted-safe, the offline scripted demo model)."),
+               "(the default is the offline scripted demo model)."),
     OptionSpec(API_BASE, "api_base", _text, "api_base for the model: vLLM, Ollama, any OpenAI-compatible server."),
     OptionSpec(JUDGE, "judge", _judge, "judge model string, a guard adapter (kanana-safeguard:M, qwen3guard:M, "
-               "llamaguard:M), a comma-separated panel, or 'rules' (offline keyword fallback; default)."),
+               "llamaguard:M), a comma-separated panel, or 'rules' (the offline keyword fallback)."),
     OptionSpec(JUDGE_API_BASE, "judge_api_base", _text, "api_base for the judge."),
     OptionSpec(DATASET, "dataset", _text, "dataset file or folder (bundled JSONL, or the AssurAI release layout).",
                is_path=True),
@@ -204,43 +212,44 @@ OPTIONS: tuple[OptionSpec, ...] = (
     OptionSpec(PROMPT_TYPES, "prompt_types", _prompt_types, "prompt-type slugs or codes (e.g. rail,pCT)."),
     OptionSpec(MODALITIES, "modalities", _modalities, "modalities: text,image,video,audio."),
     OptionSpec(SAMPLE, "sample", _positive_int, "at most N cases per factor, stratified by prompt type, seeded."),
-    OptionSpec(SEED, "seed", _non_negative_int, "seed for template choice and sampling (default 0)."),
-    OptionSpec(CONCURRENCY, "concurrency", _positive_int, "model+judge calls in flight at once, whole run (32)."),
+    OptionSpec(SEED, "seed", _non_negative_int, "seed for template choice and sampling."),
+    OptionSpec(CONCURRENCY, "concurrency", _positive_int, "model+judge calls in flight at once, whole run."),
     OptionSpec(RPM, "rpm", _positive_int, "requests-per-minute cap per model."),
-    OptionSpec(TIMEOUT, "timeout", _positive_float, "per-call timeout in seconds (60)."),
-    OptionSpec(RETRIES, "retries", _non_negative_int, "retries of a call on 429/5xx/timeouts (4)."),
-    OptionSpec(CACHE_DIR, "cache_dir", _text, "on-disk response cache (.assurai_cache).", is_path=True),
+    OptionSpec(TIMEOUT, "timeout", _positive_float, "per-call timeout in seconds."),
+    OptionSpec(RETRIES, "retries", _non_negative_int, "retries of a call after a 5xx, a timeout or a refused "
+               "connection."),
+    OptionSpec(CACHE_DIR, "cache_dir", _text, "on-disk response cache.", is_path=True),
     OptionSpec(NO_CACHE, "no_cache", _flag, "bypass the response cache.", is_flag=True),
-    OptionSpec(BASELINE_DIR, "baseline_dir", _text, "where baselines live (baselines/).", is_path=True),
+    OptionSpec(BASELINE_DIR, "baseline_dir", _text, "where baselines live.", is_path=True),
     OptionSpec(BASELINE, "baseline", _text, "baseline name to gate against or write (<model-slug>__<judge-slug>)."),
     OptionSpec(UPDATE_BASELINES, "update_baselines", _flag, "write the baselines from this run instead of gating.",
                is_flag=True),
-    OptionSpec(ALPHA, "alpha", _probability, "significance level of the gate, whole run (0.05)."),
-    OptionSpec(TOLERANCE, "tolerance", _non_negative_float, "smallest mean score drop that counts (0.25)."),
+    OptionSpec(ALPHA, "alpha", _probability, "significance level of the gate, whole run."),
+    OptionSpec(TOLERANCE, "tolerance", _non_negative_float, "smallest mean score drop that counts."),
     OptionSpec(RESULTS, "results", _text, "write machine-readable JSON results here.", is_path=True),
     OptionSpec(ALLOW_MISSING_BASELINE, "allow_missing_baseline", _flag, "exploratory runs: a missing baseline "
                "is reported, not failed.", is_flag=True),
     OptionSpec(MIN_SHARED, "min_shared", _share, "smallest share of this run's judged cases the baseline "
-               "must hold scores for, else MISMATCH (0.8)."),
+               "must hold scores for, else MISMATCH."),
     OptionSpec(MODEL_REVISION, "model_revision", _text, "revision of the model under test; its cached answers are "
                "reused by later runs that name the same revision."),
     OptionSpec(REUSE_ANSWERS, "reuse_answers", _flag, "the model is unchanged: reuse its cached answers from the "
                "last run with these settings.", is_flag=True),
     OptionSpec(RATE_LIMIT_WAIT, "rate_limit_wait", _positive_float, "seconds one call may spend waiting out "
-               "429s before it errors (600)."),
+               "429s before it errors."),
     OptionSpec(PERTURBATIONS, "perturbations", _operators, "turn the robustness track on with these Hangul "
                "perturbation operators: all, or comma-separated names (off by default)."),
-    OptionSpec(PERTURB_EXAMPLES, "perturb_examples", _positive_int, "perturbation plans tried per request (20)."),
+    OptionSpec(PERTURB_EXAMPLES, "perturb_examples", _positive_int, "perturbation plans tried per request."),
     OptionSpec(CALIBRATE, "calibrate", _flag, "calibration track: the judge grades candidate answers that carry "
                "human scores (bundled set or release) instead of calling the model.", is_flag=True),
     OptionSpec(HUMAN_SCALE, "human_scale", _human_scale, "how the human scores run: risk (1 safe … 5 most "
-               "harmful, the release's ref_output_risk_score; default) or safety (5 safest)."),
+               "harmful, the release's ref_output_risk_score) or safety (5 safest)."),
     OptionSpec(MIN_JUDGE_AGREEMENT, "min_judge_agreement", _agreement, "lowest judge-human quadratic-weighted "
-               "kappa that lets a run pass (0.6); below it: JUDGE UNCALIBRATED."),
+               "kappa that lets a run pass; below it: JUDGE UNCALIBRATED."),
     OptionSpec(JUDGE_PARAMS, "judge_params", _judge_params, "JSON object of extra LiteLLM arguments for the "
                'judge, e.g. {"extra_body": {"top_k": 1}} for provider-specific body fields.'),
     OptionSpec(JUDGE_REPEATS, "judge_repeats", _positive_int, "judge each case K times; the median grade "
-               "counts and the spread is recorded (1)."),
+               "counts and the spread is recorded."),
 )
 
 
@@ -250,11 +259,11 @@ def register(parser: Any) -> None:
     for spec in OPTIONS:
         if spec.is_flag:
             group.addoption(spec.flag, action="store_const", const="1", dest=spec.dest, default=None,
-                            help=f"{spec.help} [env {spec.env}]")
+                            help=f"{spec.help_text} [env {spec.env}]")
         else:
             group.addoption(spec.flag, action="store", dest=spec.dest, default=None, metavar="VALUE",
-                            help=f"{spec.help} [env {spec.env}]")
-        parser.addini(spec.dest, f"{spec.help} (same as {spec.flag})", default=None)
+                            help=f"{spec.help_text} [env {spec.env}]")
+        parser.addini(spec.dest, f"{spec.help_text} (same as {spec.flag})", default=None)
 
 
 def parse_sources(cli: Mapping[str, str | None], env: Mapping[str, str], ini: Mapping[str, str | None],

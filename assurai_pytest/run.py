@@ -98,6 +98,7 @@ class Run:
         self.workers = workers
         self.invocation = tuple(invocation)
         self._answer_salt = answer_salt  # an xdist worker is handed the controller's
+        self.outcome: Outcome | None = None
         self.results: dict[str, CaseResult] = {}
         self.started = datetime.now(UTC)
         self._clock = time.monotonic()
@@ -109,6 +110,35 @@ class Run:
         from .calibration_run import load_items
 
         return load_items(self.dataset, self.settings)
+
+    @classmethod
+    def open(cls, settings: Settings, *, workerinput: dict[str, Any] | None = None,
+             invocation: Sequence[str] = (), answer_salt_key: str = "") -> Run:
+        """Load and check everything a run needs before the first case, so bad input stops it at once.
+
+        Args:
+            settings: the resolved settings.
+            workerinput: an xdist worker's input (None on the controller or without xdist).
+            invocation: the command-line arguments, for the command that writes a missing baseline.
+            answer_salt_key: where a worker finds the controller's answer epoch in ``workerinput``.
+
+        Raises:
+            UsageError: a bad dataset line, a damaged baseline, an unknown judge kind, a bad
+                calibration set.
+        """
+        from .baseline import baseline_path, load_baseline
+        from .datasets import load_dataset
+
+        workerinput = workerinput or {}
+        dataset = load_dataset(settings.dataset)
+        if not workerinput:
+            load_baseline(baseline_path(settings.baseline_dir, settings.baseline_name))
+        run = cls(settings, dataset, workers=workerinput.get("workercount", 1), invocation=invocation,
+                  answer_salt=workerinput.get(answer_salt_key))
+        run.judge_prompt_version  # noqa: B018 - builds the judge: an unknown judge kind is a usage error now
+        if settings.calibrate:
+            run.calibration_items  # noqa: B018 - a bad calibration set is a usage error before any case
+        return run
 
     @cached_property
     def cases(self) -> list[Case]:
@@ -127,6 +157,13 @@ class Run:
 
             return seed_cases(self.cases) if self.settings.perturbations else []
         return [case for case in self.cases if in_track(case, track)]
+
+    @cached_property
+    def judge_is_fallback(self) -> bool:
+        """Whether a judge of the panel is a labelled fallback (the offline rules judge)."""
+        from .judge import make_judge
+
+        return make_judge(self.settings.judge, None, self.settings.judge_api_base).is_fallback
 
     @cached_property
     def judge_prompt_version(self) -> str:
@@ -260,7 +297,7 @@ class Run:
                 "created": datetime.now(UTC).replace(microsecond=0).isoformat()}
 
     def finish(self, *, interrupted: bool = False) -> Outcome:
-        """Aggregate, then either write the baseline (update mode) or gate against it.
+        """Aggregate, then either write the baseline (update mode) or gate against it; kept as ``outcome``.
 
         Fails closed: a run that cannot be gated (no baseline, another judge, too few shared
         cases, nothing scored) carries a ``problem`` and cannot pass; an update that scored
@@ -269,6 +306,10 @@ class Run:
         Raises:
             UsageError: the baseline file is damaged, or an update would mix two judges' scores.
         """
+        self.outcome = self._finish(interrupted)
+        return self.outcome
+
+    def _finish(self, interrupted: bool) -> Outcome:
         from .baseline import baseline_changes, baseline_path, build_baseline, load_baseline, save_baseline
         from .gate import NO_BASELINE, compare
         from .stats import aggregate
@@ -311,6 +352,55 @@ class Run:
                                                    self.judge_prompt_version)
         outcome.run_info = self.run_info(outcome)
         return outcome
+
+    def header_lines(self) -> list[str]:
+        """What is under test, and loudly when it is the offline demo (shown once cases are collected)."""
+        from .calibration_run import header_lines as calibration_header
+        from .report.terminal import header_lines
+
+        count = len(self.cases)
+        return header_lines(self.settings, self.dataset, count) + calibration_header(self.settings, self.dataset,
+                                                                                     count)
+
+    @staticmethod
+    def item_properties(result: CaseResult) -> list[tuple[str, object]]:
+        """The JUnit properties of a case's item."""
+        return [("assurai_factor", f"F{result.factor:02d}"), ("assurai_prompt_type", result.prompt_type),
+                ("assurai_score", "" if result.score is None else result.score), ("assurai_label", result.label)]
+
+    @staticmethod
+    def item_outcome(result: CaseResult) -> tuple[str, str]:
+        """What the case's test item does: ``pass``, ``skip`` (a modality the model does not take) or
+        ``fail`` (an outage or an unjudged answer: an error, never a safety failure), and why."""
+        from .redact import redact
+
+        if result.status == "skipped":
+            return "skip", result.error or "skipped"
+        if result.status == "error":
+            return "fail", redact(result.error or "evaluation failed")
+        return "pass", ""
+
+    def summary_lines(self) -> list[tuple[str, bool]]:
+        """The terminal summary of the outcome: ``(line, loud)`` pairs; loud lines are warnings."""
+        from .report.calibration import summary_lines as calibration_lines
+        from .report.terminal import summary_lines
+
+        outcome = self.outcome
+        if outcome is None:
+            return []
+        lines = [(line, False) for line in summary_lines(outcome.run_info, outcome.aggregates, outcome.comparison,
+                                                          outcome.changes)]
+        extra = calibration_lines(outcome, self.settings.judge_repeats, self.results.values())
+        return lines + [(line, line.startswith("!!!")) for line in extra]
+
+    def verdict(self) -> tuple[str, bool] | None:
+        """The one verdict line for release managers, and whether it passes; None before the end."""
+        from .report.terminal import verdict_line
+
+        if self.outcome is None:
+            return None
+        line = verdict_line(self.outcome.run_info, self.outcome.comparison)
+        return line, line.startswith("ASSURAI VERDICT: PASS")
 
     def publish(self, outcome: Outcome, step_summary: str | None = None) -> None:
         """Write the JSON results (``--assurai-results``) and append the CI step summary, if asked.
@@ -391,7 +481,7 @@ class Run:
             model=self.settings.model,
             api_base=redact(self.settings.api_base) if self.settings.api_base else None,
             judges=self.settings.judges,
-            judge_is_fallback="rules" in self.settings.judges,
+            judge_is_fallback=self.judge_is_fallback,
             judge_prompt_version=self.judge_prompt_version,
             dataset=str(self.dataset.root),
             dataset_format=self.dataset.format,

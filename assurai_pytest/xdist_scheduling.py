@@ -1,7 +1,8 @@
-"""An xdist scheduler that hands each worker one contiguous share of the collection up front.
+"""Everything xdist: the hooks that exist only with pytest-xdist, each worker's share, and a
+scheduler that hands each worker one contiguous share of the collection up front.
 
-Used only for runs that contain assurai cases under ``--dist load``; any other collection is
-scheduled exactly as xdist's own load scheduler would.
+The scheduler is used only for runs that contain assurai cases under ``--dist load``; any other
+collection is scheduled exactly as xdist's own load scheduler would.
 """
 
 from __future__ import annotations
@@ -9,9 +10,65 @@ from __future__ import annotations
 import re
 from typing import Any
 
+import pytest
 from xdist.scheduler import LoadScheduling
 
-from .engine import worker_share
+from .run import Run
+from .stash import ANSWER_SALT, CASE_NODEID, STATIC_SPLIT
+
+
+def worker_share(count: int, index: int, workers: int) -> range:
+    """The contiguous slice of ``count`` items that worker ``index`` of ``workers`` runs.
+
+    The scheduler and each worker compute it independently from the same collection, so a
+    worker knows its cases in advance and evaluates exactly those.
+    """
+    base, extra = divmod(count, workers)
+    start = index * base + min(index, extra)
+    return range(start, start + base + (1 if index < extra else 0))
+
+
+def worker_items(workerinput: dict[str, Any], items: list[Any]) -> list[Any] | None:
+    """The items this worker runs, when the controller splits the collection; else None (each item
+    then queues its own case when it runs)."""
+    if not workerinput.get(STATIC_SPLIT):
+        return None
+    index = int(workerinput["workerid"].removeprefix("gw"))
+    return [items[k] for k in worker_share(len(items), index, workerinput["workercount"])]
+
+
+class XdistHooks:
+    """Hooks that exist only when pytest-xdist is installed (controller side)."""
+
+    def __init__(self, run: Run) -> None:
+        self.run = run
+        self._shown = False
+
+    @pytest.hookimpl
+    def pytest_xdist_node_collection_finished(self, node: Any, ids: list[str]) -> None:
+        """Show what is under test once, when the first worker collected assurai cases."""
+        if not self._shown and any(CASE_NODEID.search(nodeid) for nodeid in ids):
+            from .plugin import show_header
+
+            self._shown = True
+            show_header(node.config, self.run)
+
+    @pytest.hookimpl
+    def pytest_configure_node(self, node: Any) -> None:
+        """Tell a worker how the collection is split, how many share it, and the answer epoch."""
+        node.workerinput[STATIC_SPLIT] = node.config.getvalue("dist") == "load"
+        self.run.workers = node.workerinput["workercount"]
+        node.workerinput[ANSWER_SALT] = self.run.answer_salt
+
+    @pytest.hookimpl
+    def pytest_xdist_make_scheduler(self, config: pytest.Config, log: Any) -> Any:
+        """Under the default ``--dist load``, hand each worker its whole share up front.
+
+        xdist's load scheduler feeds a worker two items at a time once tests take ≥0.1 s; a
+        worker could then evaluate only two cases at once. A contiguous split that both sides
+        compute lets every worker keep its concurrency busy.
+        """
+        return ContiguousScheduling(config, log, CASE_NODEID) if config.getvalue("dist") == "load" else None
 
 
 class ContiguousScheduling(LoadScheduling):

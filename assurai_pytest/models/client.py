@@ -35,6 +35,7 @@ from assurai_pytest.models.limits import CircuitBreaker, RateLimiter
 from assurai_pytest.models.request import SCRIPTED_PREFIX, ModelRequest
 from assurai_pytest.records import Message, ModelReply, Usage
 from assurai_pytest.redact import redact
+from assurai_pytest.settings import Settings
 
 MODALITIES = ("text", "image", "audio", "video")
 OFFLINE_ENV = "ASSURAI_OFFLINE"
@@ -92,15 +93,15 @@ class ClientConfig:
         breaker_threshold: consecutive failed attempts after which an endpoint is taken as dead.
     """
 
-    concurrency: int = 32
+    concurrency: int = Settings.concurrency
     rpm: int | None = None
-    timeout: float = 60.0
-    retries: int = 4
+    timeout: float = Settings.timeout
+    retries: int = Settings.retries
     cache_dir: Path | None = None
     backoff_base: float = 0.5
     backoff_max: float = 30.0
     retry_after_cap: float = 60.0
-    rate_limit_wait: float = 600.0
+    rate_limit_wait: float = Settings.rate_limit_wait
     breaker_threshold: int = 10
 
 

@@ -41,7 +41,7 @@ from __future__ import annotations
 
 import json
 from html import escape
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from assurai_pytest.records import CaseResult, Usage
 from assurai_pytest.redact import redact
@@ -653,3 +653,24 @@ def _usage(usage: Usage) -> str:
     cached = " · cache hit" if usage.cache_hit else ""
     return (f"{usage.latency_s:.2f} s · {usage.prompt_tokens:,} → {usage.completion_tokens:,} tokens · "
             f"{cost}{cached}")
+
+
+def outcome_html(outcome: Any) -> list[str]:
+    """Every block the summary of a run's outcome shows: the AssurAI summary, then calibration."""
+    blocks = [summary_html(outcome.run_info, outcome.aggregates, outcome.comparison)]
+    if outcome.calibration is not None:
+        from .calibration import html_section
+
+        blocks.append(html_section(outcome.calibration))
+    return blocks
+
+
+def row_cells(case: CaseResult | None, gate: dict[str, Any] | None) -> dict[str, str]:
+    """A results-table row's cells: a case's, a gate's (as carried in a report), or blanks."""
+    if case is not None:
+        return case_row_cells(case)
+    if gate is not None:
+        from assurai_pytest.gate import GateResult
+
+        return gate_row_cells(GateResult(**{**gate, "worst_cases": tuple(gate.get("worst_cases", ()))}))
+    return blank_row_cells()

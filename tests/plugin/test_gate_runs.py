@@ -31,7 +31,7 @@ def run(suite: pytest.Pytester, *args: str) -> pytest.RunResult:
 def test_collect_only_lists_every_factor_prompt_type_and_benign_twin(suite: pytest.Pytester) -> None:
     result = run(suite, "--collect-only", "-q")
     ids = re.findall(r"test_case\[(F\d\d-[a-z_]+-[A-Za-z0-9_-]+)\]", result.stdout.str())
-    text_cases = [i for i in ids if "test_text.py" in result.stdout.str()]
+    text_cases = [line for line in result.stdout.lines if line.startswith("test_factors/test_text.py::test_case[")]
     assert {i[:3] for i in ids} == {f.code for f in FACTORS}
     assert {i.split("-")[1] for i in ids} == {p.slug for p in PROMPT_TYPES}
     assert len(text_cases) >= 800
@@ -41,7 +41,7 @@ def test_collect_only_lists_every_factor_prompt_type_and_benign_twin(suite: pyte
 
 def test_a_missing_baseline_fails_and_says_how_to_create_it(suite: pytest.Pytester,
                                                              xdist_args: tuple[str, ...]) -> None:
-    result = run(suite, *SMALL, *xdist_args, "-rs")
+    result = run(suite, *SMALL, *xdist_args, "-rfs")
     assert result.ret == 1
     outcomes = result.parseoutcomes()
     assert outcomes["failed"] == 1 and outcomes.get("errors", 0) == 0

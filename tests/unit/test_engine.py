@@ -11,9 +11,10 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from assurai_pytest.engine import Evaluator, Target, evaluate_case, worker_share
+from assurai_pytest.engine import Evaluator, Target, evaluate_case
 from assurai_pytest.errors import ProviderError
 from assurai_pytest.records import Case, CaseResult, Message, ModelReply, Usage, Verdict
+from assurai_pytest.xdist_scheduling import worker_share
 
 
 def case(index: int, modality: str = "text") -> Case:

@@ -145,7 +145,7 @@ class NullClient:
     ("llamaguard:hosted_vllm/meta-llama/Llama-Guard-3-8B", LlamaGuardJudge,
      "llamaguard:hosted_vllm/meta-llama/Llama-Guard-3-8B"),
     ("openai/gpt-4o-mini", RubricJudge, "openai/gpt-4o-mini"),
-    ("foo:bar", RubricJudge, "foo:bar"),
+    ("bedrock/anthropic.claude-v2:1", RubricJudge, "bedrock/anthropic.claude-v2:1"),  # ':' after the provider
 ])
 def test_make_judge_single(spec: str, kind: type, name: str) -> None:
     judge = make_judge(spec, NullClient(), "http://judge.local")
@@ -170,7 +170,7 @@ def test_make_judge_without_client_still_gives_the_prompt_version() -> None:
 
 
 @pytest.mark.parametrize("spec", ["", "  ", ",", "rules,", ",rules", "rules,,openai/gpt-4o-mini",
-                                  "kanana-safeguard:", "llamaguard: ", "rules,rules"])
+                                  "kanana-safeguard:", "llamaguard: ", "rules,rules", "foo:bar", "unknownguard:x"])
 def test_make_judge_rejects_bad_specs(spec: str) -> None:
     with pytest.raises(UsageError):
         make_judge(spec, None)

@@ -1,0 +1,109 @@
+"""Unit tests of ``assurai_pytest.run``: one run driven with plain values, no pytest machinery."""
+
+from __future__ import annotations
+
+from dataclasses import replace
+from pathlib import Path
+
+import pytest
+
+from assurai_pytest.errors import UsageError
+from assurai_pytest.records import CaseResult, Usage
+from assurai_pytest.run import BASELINE_CHECK, Run, _spent
+from assurai_pytest.settings import Settings
+
+FIXTURE = Path(__file__).resolve().parents[1] / "fixtures" / "bundled"
+
+
+def make_run(tmp_path: Path, **overrides: object) -> Run:
+    settings = Settings(dataset=FIXTURE, baseline_dir=tmp_path / "baselines", cache_dir=None,
+                        **overrides)  # type: ignore[arg-type]
+    return Run.open(settings, invocation=("test_factors", "-k", "F07"))
+
+
+def score_all(run: Run, score: float | None = 5.0) -> None:
+    for case in run.cases:
+        status = "ok" if score is not None else "error"
+        run.record(CaseResult(case.id, case.factor, case.prompt_type, case.modality, case.expected, status,
+                              score=score, label="refusal" if score is not None else "unjudged"))
+
+
+def test_without_a_baseline_the_run_fails_closed_and_says_how_to_write_it(tmp_path: Path) -> None:
+    run = make_run(tmp_path)
+    score_all(run)
+    outcome = run.finish()
+    assert outcome.blocks and outcome.run_info.baseline_status == "no baseline"
+    check = run.gate_reports(outcome)[0]
+    assert (check.name, check.outcome) == (BASELINE_CHECK, "failed")
+    assert check.text is not None and check.text.endswith(
+        "create it with: pytest test_factors -k F07 --assurai-update-baselines")
+    verdict = run.verdict()
+    assert verdict is not None and verdict[0].startswith("ASSURAI VERDICT: NO BASELINE") and not verdict[1]
+
+
+def test_allowing_a_missing_baseline_skips_the_check(tmp_path: Path) -> None:
+    run = make_run(tmp_path, allow_missing_baseline=True)
+    score_all(run)
+    outcome = run.finish()
+    assert not outcome.blocks and run.gate_reports(outcome)[0].outcome == "skipped"
+
+
+def test_an_update_then_an_unchanged_run_holds_every_gate(tmp_path: Path) -> None:
+    first = make_run(tmp_path, update_baselines=True)
+    score_all(first)
+    written = first.finish()
+    assert written.baseline_written and Path(written.baseline_written).is_file()
+    second = make_run(tmp_path)
+    score_all(second)
+    outcome = second.finish()
+    reports = second.gate_reports(outcome)
+    assert not outcome.problem and reports and {r.outcome for r in reports} == {"passed"}
+    verdict = second.verdict()
+    assert verdict is not None and verdict[1]
+
+
+def test_an_update_that_scored_nothing_leaves_the_file_untouched(tmp_path: Path) -> None:
+    first = make_run(tmp_path, update_baselines=True)
+    score_all(first)
+    path = Path(first.finish().baseline_written or "")
+    before = path.read_bytes()
+    broken = make_run(tmp_path, update_baselines=True)
+    score_all(broken, None)
+    outcome = broken.finish()
+    assert path.read_bytes() == before
+    assert outcome.baseline_written is None and "left untouched" in outcome.problem
+
+
+def test_a_partial_update_with_another_judge_is_refused(tmp_path: Path) -> None:
+    first = make_run(tmp_path, update_baselines=True, baseline="prod")
+    score_all(first)
+    first.finish()
+    other = make_run(tmp_path, update_baselines=True, baseline="prod", judge="openai/other-judge")
+    case = other.cases[0]
+    other.record(CaseResult(case.id, case.factor, case.prompt_type, case.modality, case.expected, "ok", score=4.0))
+    with pytest.raises(UsageError, match="cannot be mixed"):
+        other.finish()
+
+
+def test_an_interrupted_run_is_neither_gated_nor_written(tmp_path: Path) -> None:
+    run = make_run(tmp_path, update_baselines=True)
+    score_all(run)
+    outcome = run.finish(interrupted=True)
+    assert outcome.interrupted and outcome.comparison is None and outcome.baseline_written is None
+    assert not (tmp_path / "baselines").exists()
+    assert run.gate_reports(outcome) == []
+
+
+def test_item_outcome_turns_errors_into_failures_and_skips_into_skips() -> None:
+    ok = CaseResult("F07-q_only-a", 7, "q_only", "text", "refuse", "ok", score=5.0)
+    assert Run.item_outcome(ok) == ("pass", "")
+    assert Run.item_outcome(replace(ok, status="skipped", error="no audio"))[0] == "skip"
+    failed = Run.item_outcome(replace(ok, status="error", error="key sk-proj-ABCDEFGHIJKLMNOPQRSTUVWX"))
+    assert failed[0] == "fail" and "ABCDEFGHIJKLMNOPQRSTUVWX" not in failed[1]
+
+
+def test_cost_is_unknown_in_a_rerun_from_cache_when_it_was_unknown_at_first() -> None:
+    paid = [Usage(cost=None), Usage(cost=0.01)]
+    cached = [Usage(cost=None, cache_hit=True), Usage(cost=0.01, cache_hit=True)]
+    assert _spent(paid) is None and _spent(cached) is None
+    assert _spent([Usage(cost=0.01, cache_hit=True), Usage(cost=0.02)]) == 0.02
