@@ -395,7 +395,7 @@ class Run:
 
     def verdict(self) -> tuple[str, bool] | None:
         """The one verdict line for release managers, and whether it passes; None before the end."""
-        from .report.terminal import verdict_line
+        from .report.verdict import verdict_line
 
         if self.outcome is None:
             return None

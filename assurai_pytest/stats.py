@@ -19,7 +19,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import astuple, dataclass, replace
+from dataclasses import dataclass, replace
 from typing import Any
 
 import numpy as np
@@ -213,18 +213,8 @@ class Accumulator:
             self._spread_total += result.spread
             self._spread_n += 1
 
-    def merge(self, other: Accumulator) -> Accumulator:
-        """Return a new accumulator holding the cases of both; neither operand changes."""
-        merged = Accumulator()
-        merged._tallies = dict(self._tallies)
-        for group, tally in other._tallies.items():
-            merged._tallies[group] = merged._tallies.get(group, _Tally()) + tally
-        merged._spread_total = self._spread_total + other._spread_total
-        merged._spread_n = self._spread_n + other._spread_n
-        return merged
-
     def aggregates(self) -> Aggregates:
-        """The summaries of every case added or merged so far."""
+        """The summaries of every case added so far."""
 
         def table(kind: str, order: Iterable[Any] | None = None) -> dict[Any, Summary]:
             keys = [key for k, key in self._tallies if k == kind]
@@ -241,22 +231,6 @@ class Accumulator:
             over_refusal_by_factor=table(_BENIGN_FACTOR),
             judge_spread_mean=self._spread_total / self._spread_n if self._spread_n else None,
         )
-
-    def to_dict(self) -> dict[str, Any]:
-        """A JSON-safe dict (e.g. for ``config.workeroutput``) that :meth:`from_dict` restores."""
-        return {
-            "groups": [[kind, key, *astuple(tally)] for (kind, key), tally in self._tallies.items()],
-            "spread": [self._spread_total, self._spread_n],
-        }
-
-    @classmethod
-    def from_dict(cls, data: Mapping[str, Any]) -> Accumulator:
-        """Rebuild an accumulator from :meth:`to_dict` output."""
-        acc = cls()
-        for kind, key, *values in data["groups"]:
-            acc._tallies[(kind, key)] = _Tally(*values)
-        acc._spread_total, acc._spread_n = data["spread"]
-        return acc
 
 
 def aggregate(results: Iterable[CaseResult]) -> Aggregates:

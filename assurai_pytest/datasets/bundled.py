@@ -9,11 +9,9 @@ validation of ``templates.json``, and the helpers the release loader reuses: JSO
 from __future__ import annotations
 
 import functools
-import hashlib
 import json
 import re
-from collections.abc import Iterable, Iterator, Mapping
-from pathlib import Path, PurePath
+from pathlib import Path
 from string import Template
 from typing import Any
 
@@ -21,7 +19,9 @@ from jsonschema import Draft202012Validator, ValidationError
 
 from assurai_pytest.errors import DatasetError
 from assurai_pytest.records import Choice, Dataset, Instance, Message
-from assurai_pytest.taxonomy import PROMPT_TYPE_BY_SLUG, PROMPT_TYPES, ROLE_PLAY_SUBTYPES
+from assurai_pytest.taxonomy import PROMPT_TYPES, ROLE_PLAY_SUBTYPES
+
+from .common import fingerprint, inside_root, prompt_type_slug, read_jsonl
 
 SCHEMA_PATH = Path(__file__).with_name("instance.schema.json")
 TEMPLATES_FILE = "templates.json"
@@ -35,11 +35,6 @@ _ID = re.compile(r"[A-Za-z0-9][A-Za-z0-9_.-]*")
 _MAX_MESSAGE = 200
 _ROLE_PLAYING = "role_playing"
 
-_SLUG_BY_NAME: dict[str, str] = {
-    **{p.slug: p.slug for p in PROMPT_TYPES},
-    **{p.code: p.slug for p in PROMPT_TYPES},
-    **{f"{PROMPT_TYPE_BY_SLUG[_ROLE_PLAYING].code}{s}": _ROLE_PLAYING for s in ROLE_PLAY_SUBTYPES},
-}
 
 _MESSAGE_SCHEMA: dict[str, Any] = {
     "type": "object",
@@ -155,93 +150,6 @@ def load_templates(path: Path) -> dict[str, Any]:
                 raise DatasetError(source, f"{where}: subtype is only for role_playing templates")
             _check_template_messages(template["messages"], source, where)
     return templates
-
-
-def read_jsonl(file: Path) -> Iterator[tuple[str, Any]]:
-    """Yield ``("file:line", parsed JSON)`` for every non-blank line of a JSONL file.
-
-    Args:
-        file: The file to read.
-
-    Raises:
-        DatasetError: On a line that is not UTF-8 or not valid JSON.
-    """
-    for number, raw in enumerate(file.read_bytes().splitlines(), start=1):
-        source = f"{file}:{number}"
-        try:
-            line = raw.decode("utf-8")
-        except UnicodeDecodeError as exc:
-            raise DatasetError(source, f"not valid UTF-8: {exc}") from exc
-        if not line.strip():
-            continue
-        try:
-            yield source, json.loads(line)
-        except json.JSONDecodeError as exc:
-            raise DatasetError(source, f"invalid JSON: {exc.msg} (column {exc.colno})") from exc
-
-
-def prompt_type_slug(name: str) -> str | None:
-    """The prompt-type slug for a slug, a study code (``pQO``) or a role-play sub-code (``pRPedu``).
-
-    Args:
-        name: What the data says.
-
-    Returns:
-        The slug, or None if the name is unknown.
-    """
-    return _SLUG_BY_NAME.get(name)
-
-
-def inside_root(root: Path, relative: str, source: str) -> Path:
-    """Resolve a dataset-relative path, refusing anything outside the dataset folder.
-
-    Args:
-        root: The resolved dataset folder.
-        relative: The path as written in the data.
-        source: ``file:line`` for the error.
-
-    Returns:
-        The resolved path (symlinks followed), inside ``root``.
-
-    Raises:
-        DatasetError: If the path is absolute or resolves outside ``root``.
-    """
-    if PurePath(relative).is_absolute():
-        raise DatasetError(source, f"media path {relative!r} is absolute; give it relative to {root}")
-    resolved = (root / relative).resolve()
-    if not resolved.is_relative_to(root):
-        raise DatasetError(source, f"media path {relative!r} escapes the dataset folder {root}")
-    return resolved
-
-
-def fingerprint(instances: Iterable[Instance], templates: Mapping[str, Any]) -> str:
-    """The sha256 of the canonical JSON of the instances and templates.
-
-    ``Instance.source`` is left out so that the same data loaded from another path or checkout
-    has the same fingerprint.
-
-    Args:
-        instances: The dataset's instances, in order.
-        templates: The dataset's templates.
-
-    Returns:
-        The hex digest.
-    """
-    rows = [_canonical(instance) for instance in instances]
-    text = json.dumps(
-        {"instances": rows, "templates": templates}, sort_keys=True, ensure_ascii=False, separators=(",", ":")
-    )
-    return hashlib.sha256(text.encode("utf-8")).hexdigest()
-
-
-def _canonical(instance: Instance) -> dict[str, Any]:
-    """``dataclasses.asdict(instance)`` without ``source``, built directly (asdict deep-copies)."""
-    row = dict(vars(instance))
-    del row["source"]
-    row["messages"] = tuple(dict(vars(m)) for m in instance.messages)
-    row["candidates"] = tuple(dict(vars(c)) for c in instance.candidates)
-    row["choice"] = None if instance.choice is None else dict(vars(instance.choice))
-    return row
 
 
 @functools.cache

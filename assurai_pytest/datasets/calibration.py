@@ -22,7 +22,7 @@ from typing import Any
 from assurai_pytest.errors import DatasetError
 from assurai_pytest.taxonomy import FACTOR_BY_NUMBER
 
-from .bundled import prompt_type_slug, read_jsonl
+from .common import prompt_type_slug, unique_rows
 
 CALIBRATION_DIR = "calibration"
 CALIBRATION_FILE = "calibration.jsonl"
@@ -64,17 +64,7 @@ def load_calibration(path: Path) -> tuple[CalibrationRow, ...]:
     Raises:
         DatasetError: the first bad line, as ``file:line: what is wrong``; also an empty file.
     """
-    rows: list[CalibrationRow] = []
-    first_seen: dict[str, str] = {}
-    for source, data in read_jsonl(path):
-        row = _row(data, source)
-        if row.id in first_seen:
-            raise DatasetError(source, f"duplicate id {row.id!r} (first at {first_seen[row.id]})")
-        first_seen[row.id] = source
-        rows.append(row)
-    if not rows:
-        raise DatasetError(str(path), "the calibration file has no rows")
-    return tuple(rows)
+    return unique_rows(path, _row, "calibration file")
 
 
 def _row(data: Any, source: str) -> CalibrationRow:

@@ -16,7 +16,7 @@ from assurai_pytest.errors import DatasetError
 from assurai_pytest.records import Candidate, Dataset, Instance
 from assurai_pytest.taxonomy import FACTOR_BY_NUMBER, MODALITIES
 
-from .bundled import fingerprint, inside_root, prompt_type_slug, read_jsonl
+from .common import fingerprint, inside_root, prompt_type_slug, unique_rows
 
 INDEX_FILE = "assurai_index.jsonl"
 CANDIDATES = 4
@@ -49,16 +49,7 @@ def load_release(path: Path) -> Dataset:
     """
     index = path / INDEX_FILE if path.is_dir() else path
     root = index.parent.resolve()
-    instances: list[Instance] = []
-    first_seen: dict[str, str] = {}
-    for source, row in read_jsonl(index):
-        instance = _instance(row, source, root)
-        if instance.id in first_seen:
-            raise DatasetError(source, f"duplicate id {instance.id!r} (first at {first_seen[instance.id]})")
-        first_seen[instance.id] = source
-        instances.append(instance)
-    if not instances:
-        raise DatasetError(str(index), "the index has no rows")
+    instances = unique_rows(index, lambda row, source: _instance(row, source, root), "index")
     return Dataset(
         root=root,
         instances=tuple(instances),

@@ -53,10 +53,6 @@ class ResponseCache:
         usage = Usage(**{**data["usage"], "latency_s": 0.0, "cache_hit": True})
         return ModelReply(text=data["text"], usage=usage, blocked=data["blocked"])
 
-    def set(self, key: str, reply: ModelReply) -> None:
-        """Store ``reply`` under ``key`` (durable once this returns)."""
-        self._cache.set(key, _encode(reply))
-
     def put(self, key: str, reply: ModelReply) -> None:
         """Store ``reply`` under ``key`` from a writer thread; returns at once.
 

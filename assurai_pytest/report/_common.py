@@ -151,6 +151,11 @@ def _make_row(kind: str, key: str, label: str, code: str, gate: GateResult | Non
     )
 
 
+def plural(count: int, word: str) -> str:
+    """``1 gate``, ``43 gates``, ``1,126 cases``."""
+    return f"{count:,} {word}{'' if count == 1 else 's'}"
+
+
 def verdict_status(run: RunInfo, comparison: Comparison | None, errors: int) -> str:
     """The run's verdict: ``interrupted`` > ``fail`` > ``error`` > ``updated`` > the blocking
     statuses (``mismatch``, ``no baseline``, ``nothing scored``) > ``pass``.
@@ -206,7 +211,7 @@ def is_fallback_judge(run: RunInfo, judge: str) -> bool:
 
 def is_rules_judge(judge: str) -> bool:
     """True for the offline rules keyword judge."""
-    return judge == "rules" or judge.startswith("rules:")
+    return judge.strip().lower() == "rules"
 
 
 def is_scripted_model(model: str) -> bool:

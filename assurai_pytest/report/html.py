@@ -72,7 +72,8 @@ from ._common import (
     redact_many,
     verdict_status,
 )
-from .terminal import offline_notice, verdict_line
+from .terminal import offline_notice
+from .verdict import verdict_line
 
 if TYPE_CHECKING:
     from assurai_pytest.gate import Comparison, GateResult

@@ -23,7 +23,7 @@ from assurai_pytest.records import CaseResult
 
 from . import RunInfo
 from ._common import case_verdict, factor_code, json_safe, verdict_status
-from .terminal import verdict_line
+from .verdict import verdict_line
 
 if TYPE_CHECKING:
     from assurai_pytest.gate import Comparison

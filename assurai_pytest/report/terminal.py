@@ -15,7 +15,6 @@ from assurai_pytest.redact import redact
 from . import RunInfo
 from ._common import (
     DASH,
-    VERDICT_WORDS,
     GateRow,
     fmt_cost,
     fmt_delta,
@@ -30,10 +29,11 @@ from ._common import (
     is_rules_judge,
     is_scripted_model,
     lowest_prompt_types,
+    plural,
     prompt_type_name,
     prompt_type_summaries,
-    verdict_status,
 )
+from .verdict import verdict_line  # noqa: F401 - the terminal prints it; tests import it here
 
 if TYPE_CHECKING:
     from assurai_pytest.gate import Comparison, GateResult
@@ -45,7 +45,6 @@ if TYPE_CHECKING:
 _COLUMNS: tuple[tuple[str, int], ...] = (("n", 6), ("baseline", 8), ("now", 5), ("Δ", 5), ("p adj", 6))
 _VERDICT_WIDTH = len("no baseline")
 _MIN_LABEL, _MAX_LABEL = 16, 40
-_MAX_NAMED_FAILURES = 5
 
 
 def summary_lines(
@@ -98,7 +97,7 @@ def summary_lines(
         lines.append(f"judge panel disagreement: mean spread {aggregates.judge_spread_mean:.2f} points "
                      f"across {len(run.judges)} judges")
     if run.baseline_status == "updated":
-        lines += ["", f"baseline {run.baseline_name} updated: {_plural(len(changes), 'group')} changed"]
+        lines += ["", f"baseline {run.baseline_name} updated: {plural(len(changes), 'group')} changed"]
         for change in changes:
             lines += _wrap(change, width, "  ", "    ")
     notice = offline_notice(run)
@@ -107,62 +106,6 @@ def summary_lines(
         for line in notice:
             lines += _wrap(line, width, "", "  ")
     return [redact(line) for line in lines]
-
-
-def verdict_line(
-    run: RunInfo, comparison: Comparison | None, errors: int | None = None, cause: str | None = None
-) -> str:
-    """One line for release managers: the verdict, why, errors, model and baseline.
-
-    Args:
-        run: facts about the run.
-        comparison: the gates, or None when nothing was gated.
-        errors: number of cases that errored; ``run.cases_error`` when None.
-        cause: a short reason for the errors (``provider unreachable``), when known.
-
-    Returns:
-        e.g. ``ASSURAI VERDICT: FAIL — 2 of 43 gates regressed (F07 harassment, F21 fraud);
-        0 errors; model assurai/scripted-mixed-30 vs baseline prod``.
-    """
-    errors = run.cases_error if errors is None else errors
-    status = verdict_status(run, comparison, errors)
-    gates = comparison.gates if comparison is not None else ()
-    baseline = run.baseline_name
-    error_part = _plural(errors, "error")
-    calibrating = (run.judge_calibration or {}).get("source") == "this run"
-    if status == "judge uncalibrated" or (status == "pass" and calibrating):
-        from assurai_pytest.calibration_run import verdict_text
-
-        what = f"{verdict_text(run.judge_calibration or {})}; {error_part}"
-    elif status == "fail":
-        failed = [gate_label(g) for g in comparison.failed] if comparison is not None else []
-        names = ", ".join(failed[:_MAX_NAMED_FAILURES])
-        if len(failed) > _MAX_NAMED_FAILURES:
-            names += f", +{len(failed) - _MAX_NAMED_FAILURES} more"
-        what = f"{len(failed)} of {_plural(len(gates), 'gate')} regressed ({names}); {error_part}"
-    elif status == "error":
-        what = f"{errors} of {_plural(run.cases_total, 'case')} errored" + (f" ({cause})" if cause else "")
-    elif status == "updated":
-        what = f"baseline {baseline} written from {_plural(run.cases_total - errors, 'case')}; {error_part}"
-    elif status == "interrupted":
-        what = f"stopped after {_plural(run.cases_total, 'case')}; nothing gated, partial results kept"
-    elif status in ("mismatch", "no baseline", "nothing scored"):
-        allowed = " (allowed by --assurai-allow-missing-baseline)" if run.problem_allowed else ""
-        what = f"{run.problem or status}{allowed}; {_plural(len(gates), 'gate')} not evaluated; {error_part}"
-    else:
-        what = f"{_plural(len(gates), 'gate')} held{_shared_part(comparison)}; {error_part}"
-    against = "" if status in ("updated", "no baseline", "interrupted") or calibrating else f" vs baseline {baseline}"
-    demo = " [offline demo]" if run.offline_demo else ""
-    cached = f"; {fmt_int(run.cache_hits)} of {_plural(run.cases_total, 'answer')} from cache"
-    return redact(f"ASSURAI VERDICT: {VERDICT_WORDS[status]} — {what}{cached}; model {run.model}{against}{demo}")
-
-
-def _shared_part(comparison: Comparison | None) -> str:
-    """`` on 900 of 1,126 cases shared with the baseline`` when the dataset changed or the baseline covers
-    only part of the run."""
-    if comparison is None or (comparison.shared >= comparison.judged and not comparison.dataset_changed):
-        return ""
-    return f" on {fmt_int(comparison.shared)} of {fmt_int(comparison.judged)} cases shared with the baseline"
 
 
 def offline_notice(run: RunInfo) -> list[str]:
@@ -189,7 +132,7 @@ def header_lines(settings: Settings, dataset: Dataset, cases: int) -> list[str]:
     lines = [
         f"assurai: model {model} · judge {judge}",
         f"assurai: dataset {dataset.root} ({dataset.format}, {dataset.fingerprint[:12]}) · "
-        f"{_plural(cases, 'case')} · baseline {settings.baseline_name}"
+        f"{plural(cases, 'case')} · baseline {settings.baseline_name}"
         + (" (update)" if settings.update_baselines else ""),
     ]
     if settings.offline_demo:
@@ -252,8 +195,8 @@ def _header(run: RunInfo, width: int) -> list[str]:
         ("judge", f"{judges} · prompt {run.judge_prompt_version}"),
         ("dataset", f"{run.dataset} ({run.dataset_format}) · fingerprint {run.dataset_fingerprint[:12]}"),
         ("baseline", f"{run.baseline_name} ({run.baseline_status})"),
-        ("run", f"{run.started} · {run.duration_s:.1f} s · {_plural(run.workers, 'worker')} · "
-                f"{_plural(run.cases_total, 'case')}, {_plural(run.cases_error, 'error')}, "
+        ("run", f"{run.started} · {run.duration_s:.1f} s · {plural(run.workers, 'worker')} · "
+                f"{plural(run.cases_total, 'case')}, {plural(run.cases_error, 'error')}, "
                 f"{run.cases_skipped:,} skipped, {run.cache_hits:,} cache hits"),
         ("cost", f"model {fmt_cost(run.model_cost)} ({run.model_tokens:,} tokens) · "
                  f"judge {fmt_cost(run.judge_cost)} ({run.judge_tokens:,} tokens)"),
@@ -304,5 +247,3 @@ def _wrap(text: str, width: int, first: str, rest: str) -> list[str]:
                          break_on_hyphens=False) or [first.rstrip()]
 
 
-def _plural(count: int, word: str) -> str:
-    return f"{count:,} {word}{'' if count == 1 else 's'}"

@@ -21,7 +21,7 @@ def test_miss_then_hit(tmp_path: Path) -> None:
     cache = ResponseCache(tmp_path)
     reply = ModelReply("답", Usage(prompt_tokens=3, completion_tokens=4, latency_s=0.7, cost=0.001))
     assert cache.get("k") is None
-    cache.set("k", reply)
+    cache.put("k", reply)
     hit = cache.get("k")
     assert hit == ModelReply("답", Usage(3, 4, 0.0, 0.001, cache_hit=True))
     assert len(cache) == 1
@@ -47,7 +47,7 @@ def test_round_trip(
     shared_cache: ResponseCache, text: str, blocked: bool, tokens: int, cost: float | None
 ) -> None:
     reply = ModelReply(text, Usage(tokens, tokens, 1.5, cost), blocked)
-    shared_cache.set("k", reply)
+    shared_cache.put("k", reply)
     assert shared_cache.get("k") == dataclasses.replace(
         reply, usage=dataclasses.replace(reply.usage, latency_s=0.0, cache_hit=True)
     )
@@ -56,7 +56,7 @@ def test_round_trip(
 def _writer(path: str, worker: int) -> None:
     cache = ResponseCache(path)
     for i in range(50):
-        cache.set(f"{worker}-{i}", ModelReply(f"답 {worker} {i}"))
+        cache.put(f"{worker}-{i}", ModelReply(f"답 {worker} {i}"))
     cache.close()
 
 
