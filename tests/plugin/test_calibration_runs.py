@@ -91,7 +91,8 @@ def test_judge_repeats_through_a_local_judge_server(suite: pytest.Pytester, monk
     with run_fake_server(answer=grade) as server:
         result = run(suite, "--assurai-factors=7", "--assurai-sample=4", "--assurai-judge=openai/judge",
                      f"--assurai-judge-api-base={server.base_url}", "--assurai-judge-repeats=3",
-                     '--assurai-judge-params={"extra_body": {"top_k": 1}}', "--assurai-results=r.json")
+                     '--assurai-judge-params={"extra_body": {"top_k": 1}}', "--assurai-results=r.json",
+                     "--assurai-allow-missing-baseline")
         bodies = [r.body for r in server.requests]
     assert result.ret == 0
     judged = read_results(suite.path / "r.json")
