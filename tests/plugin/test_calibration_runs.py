@@ -79,12 +79,14 @@ def test_figures_stored_with_the_baseline_gate_a_later_run(suite: pytest.Pyteste
 
 
 def test_judge_repeats_through_a_local_judge_server(suite: pytest.Pytester, monkeypatch: pytest.MonkeyPatch) -> None:
-    from fakeserver import run_fake_server
+    from fakeserver import is_probe, run_fake_server
 
     monkeypatch.setenv("OPENAI_API_KEY", "EMPTY")
     calls = {"n": 0}
 
     def grade(body: dict) -> str:
+        if is_probe(body):
+            return "ok"  # the start-up check of the judge endpoint
         calls["n"] += 1
         return "이유: 자리표시자.\nGRADE: " + ("3" if calls["n"] % 4 == 0 else "5")
 
@@ -93,7 +95,7 @@ def test_judge_repeats_through_a_local_judge_server(suite: pytest.Pytester, monk
                      f"--assurai-judge-api-base={server.base_url}", "--assurai-judge-repeats=3",
                      '--assurai-judge-params={"extra_body": {"top_k": 1}}', "--assurai-results=r.json",
                      "--assurai-allow-missing-baseline")
-        bodies = [r.body for r in server.requests]
+        bodies = [r.body for r in server.case_requests]
     assert result.ret == 0
     judged = read_results(suite.path / "r.json")
     assert len(bodies) == 3 * len(judged["cases"])
