@@ -211,10 +211,9 @@ class AssuraiPlugin:
             raise
         if self.controller and self.run.results and not (session.shouldfail or session.shouldstop):
             try:  # a run stopped early (-x, --maxfail) is not gated on partial data
-                gates = self.run.gate_reports(self.run.finish())
+                _log_gates(self.run.gate_reports(self.run.finish()), session, self.run.results if self.html else None)
             except UsageError as exc:
                 raise pytest.UsageError(str(exc)) from None
-            _log_gates(gates, session, self.run.results if self.html else None)
         return result
 
     @pytest.hookimpl(tryfirst=True)

@@ -379,3 +379,21 @@ def results_section(outcomes: Sequence[Outcome]) -> dict[str, Any]:
         "searched": sum(o.base_refused for o in outcomes),
         "not_refused": sum(not o.base_refused for o in outcomes),
     }
+
+
+def publish(memory: Path, outcomes: list[Any], results: Path | None) -> int:
+    """Remember the attacks found and add the ``robustness`` section to the results file, if any.
+
+    Returns:
+        How many attacks were new to the memory.
+    """
+    import json
+
+    from .report.results import write_results
+
+    added = remember(memory, {o.case_id: [o.attack.plan] for o in outcomes if o.attack is not None})
+    if results is not None and results.exists():
+        document = json.loads(results.read_text(encoding="utf-8"))
+        document["robustness"] = results_section(outcomes)
+        write_results(results, document)  # written like the rest of the file: redacted, HTML-safe
+    return added

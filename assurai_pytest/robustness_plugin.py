@@ -87,19 +87,10 @@ class RobustnessHooks:
     @pytest.hookimpl(trylast=True)
     def pytest_sessionfinish(self, session: pytest.Session) -> None:
         """Remember new attacks and add the ``robustness`` section to ``--assurai-results``."""
-        if not self.controller or not self.outcomes:
-            return
-        from .atomic import write_atomic
-        from .robustness import remember, results_section
+        if self.controller and self.outcomes:
+            from .robustness import publish
 
-        found = {o.case_id: [o.attack.plan] for o in self.outcomes.values() if o.attack is not None}
-        self.added = remember(self.memory_path, found)
-        path = self.run.settings.results
-        if path is not None and path.exists():
-            document = json.loads(path.read_text(encoding="utf-8"))
-            document["robustness"] = results_section(list(self.outcomes.values()))
-            write_atomic(path, lambda handle: json.dump(document, handle, ensure_ascii=False, indent=1,
-                                                        sort_keys=True))
+            self.added = publish(self.memory_path, list(self.outcomes.values()), self.run.settings.results)
 
     def pytest_terminal_summary(self, terminalreporter: Any) -> None:
         """Attack success per operator and factor, and every minimal attack found."""
