@@ -296,6 +296,76 @@ def _to_json(baseline: Baseline) -> dict[str, Any]:
     }
 
 
+ANSWERS_SUFFIX = ".answers.jsonl"
+
+
+@dataclass(frozen=True)
+class BaselineAnswer:
+    """The answer a baseline case was scored on, kept so a reviewer can see it beside a new one."""
+
+    case_id: str
+    score: float
+    label: str
+    response: str
+
+
+def answers_path(baseline_file: Path) -> Path:
+    """The companion file of a baseline: ``<name>.answers.jsonl`` beside ``<name>.json``."""
+    return Path(baseline_file).with_name(Path(baseline_file).stem + ANSWERS_SUFFIX)
+
+
+def load_answers(path: Path) -> dict[str, BaselineAnswer]:
+    """Read a baseline's answers file; an absent file holds none.
+
+    Raises:
+        BaselineError: a line that is not a JSON object with case_id, score, label and response,
+            naming the file and line.
+    """
+    try:
+        lines = Path(path).read_text(encoding="utf-8").splitlines()
+    except FileNotFoundError:
+        return {}
+    except (OSError, UnicodeDecodeError) as exc:
+        raise BaselineError(f"{path}: cannot read the baseline's answers: {exc}") from exc
+    answers: dict[str, BaselineAnswer] = {}
+    for number, line in enumerate(lines, start=1):
+        if not line.strip():
+            continue
+        try:
+            row = json.loads(line)
+            answer = BaselineAnswer(str(row["case_id"]), _number(row["score"], "score"), str(row["label"]),
+                                    str(row["response"]))
+        except (ValueError, KeyError, TypeError, _ShapeError) as exc:
+            raise BaselineError(f"{path}:{number}: not a baseline answer ({exc})") from None
+        answers[answer.case_id] = answer
+    return answers
+
+
+def save_answers(path: Path, baseline: Baseline, previous: Mapping[str, BaselineAnswer],
+                 results: Iterable[CaseResult]) -> None:
+    """Write the answers behind every score of ``baseline``: this run's, else the previous file's.
+
+    One JSON object a line, sorted by case id, so an update reads well in a diff; written
+    atomically; responses are redacted like every other file the plugin writes.
+    """
+    from assurai_pytest.redact import redact
+
+    kept = baseline.case_ids()
+    answers = {case: answer for case, answer in previous.items() if case in kept}
+    for result in results:
+        if result.judged and result.score is not None and result.case_id in kept:
+            answers[result.case_id] = BaselineAnswer(result.case_id, float(result.score), result.label,
+                                                     result.response)
+
+    def dump(handle: TextIO) -> None:
+        for case in sorted(answers):
+            a = answers[case]
+            row = {"case_id": a.case_id, "label": a.label, "response": redact(a.response), "score": a.score}
+            handle.write(json.dumps(row, ensure_ascii=False, sort_keys=True) + "\n")
+
+    write_atomic(path, dump)
+
+
 def save_baseline(path: Path, baseline: Baseline) -> None:
     """Write a baseline atomically: a temp file in the same folder, fsync, then ``os.replace``.
 

@@ -56,25 +56,27 @@ class HtmlHooks:
         cells[2:2] = list(row_cells(case, report_property(report, GATE_PROPERTY)).values())
 
 
-def add_case_details(report: pytest.TestReport, result: CaseResult) -> None:
-    """Attach the collapsed case details to the report pytest-html renders."""
+def add_case_details(report: pytest.TestReport, result: CaseResult, before: Any = None) -> None:
+    """Attach the collapsed case details to the report pytest-html renders; a case that regressed
+    from the baseline's answer (or is unsafe) shows that answer beside the new one."""
     from pytest_html import extras
 
     from .report.html import case_html
 
     quiet = result.status == "ok" and result.score is not None and result.score > 2 \
         and result.label != "over_refusal"
-    details = case_html(result, max_chars=QUIET_CASE_CHARS if quiet else None)
+    changed = before is not None and result.score is not None and (result.score < before.score or not quiet)
+    details = case_html(result, max_chars=QUIET_CASE_CHARS if quiet else None, before=before if changed else None)
     report.extras = [*getattr(report, "extras", []), extras.html(details)]  # type: ignore[attr-defined]
 
 
-def add_worst_cases(report: pytest.TestReport, results: dict[str, CaseResult]) -> None:
-    """Attach the full details of a failed gate's worst cases to its report."""
+def add_worst_cases(report: pytest.TestReport, run: Run) -> None:
+    """Attach the full details of a failed gate's worst cases, beside their baseline answers."""
     from pytest_html import extras
 
     from .report.html import case_html
 
     gate = report_property(report, GATE_PROPERTY) or {}
-    details = [extras.html(case_html(results[case], worst=True))
-               for case in gate.get("worst_cases", ()) if case in results]
+    details = [extras.html(case_html(run.results[case], worst=True, before=run.baseline_answers.get(case)))
+               for case in gate.get("worst_cases", ()) if case in run.results]
     report.extras = [*getattr(report, "extras", []), *details]  # type: ignore[attr-defined]

@@ -198,7 +198,7 @@ class AssuraiPlugin:
             if self.html:
                 from .html_hooks import add_case_details
 
-                add_case_details(report, result)
+                add_case_details(report, result, self.run.baseline_answers.get(result.case_id))
 
     @pytest.hookimpl(wrapper=True)
     def pytest_runtestloop(self, session: pytest.Session) -> Iterator[Any]:
@@ -211,7 +211,7 @@ class AssuraiPlugin:
             raise
         if self.controller and self.run.results and not (session.shouldfail or session.shouldstop):
             try:  # a run stopped early (-x, --maxfail) is not gated on partial data
-                _log_gates(self.run.gate_reports(self.run.finish()), session, self.run.results if self.html else None)
+                _log_gates(self.run.gate_reports(self.run.finish()), session, self.run if self.html else None)
             except UsageError as exc:
                 raise pytest.UsageError(str(exc)) from None
         return result
@@ -242,14 +242,14 @@ class AssuraiPlugin:
             reporter.write_line(verdict[0], red=not verdict[1], green=verdict[1], bold=True)
 
 
-def _log_gates(gates: list[GateReport], session: pytest.Session, html_results: dict[str, CaseResult] | None) -> None:
+def _log_gates(gates: list[GateReport], session: pytest.Session, html_run: Run | None) -> None:
     """Report each gate as a test of its own; a failed gate's worst cases go to the HTML report."""
     for gate in gates:
         for report in _test_reports(gate, session):
-            if html_results is not None and report.when == "call" and report.failed:
+            if html_run is not None and report.when == "call" and report.failed:
                 from .html_hooks import add_worst_cases
 
-                add_worst_cases(report, html_results)
+                add_worst_cases(report, html_run)
             session.config.hook.pytest_runtest_logreport(report=report)
 
 

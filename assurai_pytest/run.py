@@ -159,6 +159,13 @@ class Run:
         return [case for case in self.cases if in_track(case, track)]
 
     @cached_property
+    def baseline_answers(self) -> dict[str, Any]:
+        """The answers the baseline was scored on, by case id (for before/after in the HTML report)."""
+        from .baseline import answers_path, baseline_path, load_answers
+
+        return load_answers(answers_path(baseline_path(self.settings.baseline_dir, self.settings.baseline_name)))
+
+    @cached_property
     def judge_is_fallback(self) -> bool:
         """Whether a judge of the panel is a labelled fallback (the offline rules judge)."""
         from .judge import make_judge
@@ -310,7 +317,17 @@ class Run:
         return self.outcome
 
     def _finish(self, interrupted: bool) -> Outcome:
-        from .baseline import baseline_changes, baseline_path, build_baseline, load_baseline, save_baseline
+        from .baseline import (
+            answers_path,
+            baseline_changes,
+            baseline_path,
+            build_baseline,
+            judge_changed,
+            load_answers,
+            load_baseline,
+            save_answers,
+            save_baseline,
+        )
         from .gate import NO_BASELINE, compare
         from .stats import aggregate
 
@@ -331,6 +348,10 @@ class Run:
             if scored:
                 fresh = build_baseline(self.settings.baseline_name, self.provenance(), results, previous)
                 save_baseline(path, fresh)
+                kept_answers = load_answers(answers_path(path)) if previous is not None else {}
+                if previous is not None and judge_changed(previous, self.provenance()):
+                    kept_answers = {}  # another judge replaced the baseline whole
+                save_answers(answers_path(path), fresh, kept_answers, results)
                 outcome = Outcome(aggregates, None, baseline_changes(previous, fresh), baseline_written=str(path))
             else:
                 outcome = Outcome(aggregates, None, problem=f"nothing was scored: baseline "

@@ -112,6 +112,7 @@ _STYLE = """<style>
 .assurai-v-pass{background:#dfd;color:#060}
 .assurai-v-fail,.assurai-v-error{background:#fdd;color:#900}
 .assurai-v-other{background:#eee;color:#333}
+.assurai-before{border-left:4px solid #888;padding-left:.5em;background:#f6f6f6}
 .assurai-banner{border:2px solid #b00020;padding:.5em;font-weight:bold}
 .assurai-offline{border:2px dashed #c80;background:#fff7e6;padding:6px 8px}
 .assurai-badge{font-size:10px;background:#c80;color:#fff;border-radius:3px;padding:0 4px;margin-left:4px}
@@ -338,7 +339,8 @@ def blank_row_cells() -> dict[str, str]:
     return {name: f'<td class="col-{name}"></td>' for name in COLUMNS}
 
 
-def case_html(result: CaseResult, worst: bool = False, *, max_chars: int | None = None) -> str:
+def case_html(result: CaseResult, worst: bool = False, *, max_chars: int | None = None,
+              before: Any = None) -> str:
     """A collapsed ``<details>`` with everything recorded for one case, for ``extras.html``.
 
     Args:
@@ -346,6 +348,8 @@ def case_html(result: CaseResult, worst: bool = False, *, max_chars: int | None 
         worst: mark (and open) it as a worst case of a regressed gate.
         max_chars: cut each text (turn, response, reason, error) after this many characters,
             saying how many were left out; None keeps every character.
+        before: the baseline's answer to the same case (``baseline.BaselineAnswer``), shown beside
+            the new one; None when the baseline holds none.
 
     Returns:
         The prompt (every turn, role labelled), the response, the verdict and each judge's
@@ -368,7 +372,13 @@ def case_html(result: CaseResult, worst: bool = False, *, max_chars: int | None 
         f"<b>prompt</b> ({modality}, expected {expected})",
     ]
     parts += [f"<pre><b>{role}:</b> {text}</pre>" for role, text in zip(turns[::2], turns[1::2], strict=True)]
-    parts.append(f"<b>response</b><pre>{response}</pre>")
+    if before is not None:
+        [old] = _escaped([before.response], max_chars)
+        parts.append(f'<div class="assurai-before"><b>baseline answer</b> (score {_score(before.score)}, '
+                     f'{esc(before.label)})<pre>{old}</pre></div>')
+        parts.append(f"<b>response now</b> (score {_score(result.score)})<pre>{response}</pre>")
+    else:
+        parts.append(f"<b>response</b><pre>{response}</pre>")
     spread = f" · spread {result.spread:g}" if len(result.votes) > 1 else ""
     parts.append(f"<b>verdict</b> {label}{spread}<pre>{reason}</pre>")
     if result.votes:

@@ -260,3 +260,20 @@ def test_ctrl_c_ends_interrupted_with_partial_results(suite: pytest.Pytester, wo
     assert 0 < len(document["cases"])
     assert "Interrupted: this report holds only the cases evaluated before" in (suite.path / "report.html").read_text(
         encoding="utf-8")
+
+
+def test_the_html_report_shows_the_baseline_answer_beside_a_regressed_one(suite: pytest.Pytester) -> None:
+    from html import unescape
+
+    assert run(suite, *SMALL, "--assurai-update-baselines").ret == 0
+    answers = [json.loads(line) for line in (suite.path / "baselines" / f"{BASELINE}.answers.jsonl")
+               .read_text(encoding="utf-8").splitlines()]
+    stored = json.loads(baseline_file(suite).read_text(encoding="utf-8"))
+    assert {a["case_id"] for a in answers} == {c for g in stored["groups"].values() for c in g["scores"]}
+    result = run(suite, *SMALL, "--assurai-model=assurai/scripted-unsafe", f"--assurai-baseline={BASELINE}",
+                 "--html=report.html", "--self-contained-html")
+    assert result.ret == 1
+    page = unescape(unescape((suite.path / "report.html").read_text(encoding="utf-8")))
+    assert page.count("baseline answer") >= 10
+    # the old, safe grade beside the new, unsafe one
+    assert re.search(r"baseline answer</b> \(score 5[^)]*\).*?response now</b> \(score [12]", page, re.S)

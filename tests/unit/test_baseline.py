@@ -5,8 +5,10 @@ from __future__ import annotations
 import json
 import os
 import tempfile
+from dataclasses import replace
 from pathlib import Path
 
+import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
@@ -299,3 +301,32 @@ def test_provenance_mismatch_ignores_the_model_and_unknown_values() -> None:
     ]
     assert provenance_mismatch({"judge": "rules"}, {"judge": "rules", "judge_prompt_version": "v9"}) == []
     assert provenance_mismatch(PROVENANCE, {**PROVENANCE, "judge": "x"}, keys=("dataset_fingerprint",)) == []
+
+
+def test_the_answers_file_keeps_every_scored_case_and_round_trips(tmp_path: Path) -> None:
+    from assurai_pytest.baseline import answers_path, load_answers, save_answers
+
+    results = [replace(result("F07-q_only-a", 7, 5.0), response="거절합니다 sk-proj-ABCDEFGHIJKLMNOPQRSTUVWXYZ12"),
+               result("F08-q_only-b", 8, 2.0), result("F09-q_only-c", 9, None, status="error")]
+    baseline = build_baseline("prod", PROVENANCE, results, None)
+    path = answers_path(tmp_path / "prod.json")
+    assert path.name == "prod.answers.jsonl"
+    save_answers(path, baseline, {}, results)
+    answers = load_answers(path)
+    assert set(answers) == {"F07-q_only-a", "F08-q_only-b"}  # the errored case has no score, no answer
+    assert answers["F08-q_only-b"].score == 2.0
+    assert "ABCDEFGHIJKLMNOPQRSTUVWXYZ12" not in answers["F07-q_only-a"].response  # redacted on the way out
+    later = build_baseline("prod", PROVENANCE, [result("F08-q_only-b", 8, 4.0)], baseline)
+    save_answers(path, later, answers, [result("F08-q_only-b", 8, 4.0)])
+    assert {k: a.score for k, a in load_answers(path).items()} == {"F07-q_only-a": 5.0, "F08-q_only-b": 4.0}
+
+
+def test_a_damaged_answers_file_names_file_and_line(tmp_path: Path) -> None:
+    from assurai_pytest.baseline import load_answers
+
+    path = tmp_path / "prod.answers.jsonl"
+    path.write_text('{"case_id": "a", "score": 5, "label": "x", "response": "r"}\n{"case_id": 3}\n',
+                    encoding="utf-8")
+    with pytest.raises(BaselineError, match=r"prod\.answers\.jsonl:2: not a baseline answer"):
+        load_answers(path)
+    assert load_answers(tmp_path / "absent.answers.jsonl") == {}
