@@ -492,7 +492,8 @@ def build_baseline(
         hand_set = old is not None and old.floor != auto_floor(old.mean)
         floor = old.floor if old is not None and hand_set else auto_floor(mean)
         groups[key] = GroupBaseline(n=len(values), mean=mean, sd=sd, floor=floor, scores=scores)
-    kept = {case: key for case, key in case_runs.items() if any(case in g.scores for g in groups.values())}
+    scored = {case for group in groups.values() for case in group.scores}
+    kept = {case: key for case, key in case_runs.items() if case in scored}
     runs = {key: prov for key, prov in runs.items() if key in set(kept.values())}
     # Entries written onto the baseline as a whole (the judge's calibration) belong to no run: kept.
     notes = {} if previous is None or not previous.runs else {

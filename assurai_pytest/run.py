@@ -135,7 +135,7 @@ class Run:
             load_baseline(baseline_path(settings.baseline_dir, settings.baseline_name))
         run = cls(settings, dataset, workers=workerinput.get("workercount", 1), invocation=invocation,
                   answer_salt=workerinput.get(answer_salt_key))
-        run.judge_prompt_version  # noqa: B018 - builds the judge: an unknown judge kind is a usage error now
+        run.judge_spec  # noqa: B018 - builds the judge: an unknown judge kind is a usage error now
         if settings.calibrate:
             run.calibration_items  # noqa: B018 - a bad calibration set is a usage error before any case
         return run
@@ -166,18 +166,25 @@ class Run:
         return load_answers(answers_path(baseline_path(self.settings.baseline_dir, self.settings.baseline_name)))
 
     @cached_property
+    def judge_spec(self) -> Any:
+        """The judge (or panel) the settings name, built without a client: what it is, not a caller.
+
+        Raises:
+            UsageError: an unknown judge kind or a malformed spec.
+        """
+        from .judge import make_judge
+
+        return make_judge(self.settings.judge, None, self.settings.judge_api_base)
+
+    @property
     def judge_is_fallback(self) -> bool:
         """Whether a judge of the panel is a labelled fallback (the offline rules judge)."""
-        from .judge import make_judge
+        return bool(self.judge_spec.is_fallback)
 
-        return make_judge(self.settings.judge, None, self.settings.judge_api_base).is_fallback
-
-    @cached_property
+    @property
     def judge_prompt_version(self) -> str:
         """The judge (panel) prompt version, recorded in baselines and cache keys."""
-        from .judge import make_judge
-
-        return make_judge(self.settings.judge, None, self.settings.judge_api_base).prompt_version
+        return str(self.judge_spec.prompt_version)
 
     def deployment(self) -> dict[str, Any]:
         """What identifies the model under test as deployed (its cached answers are tied to it)."""
@@ -226,11 +233,10 @@ class Run:
 
     def endpoints(self) -> list[tuple[str, str | None, str]]:
         """Every distinct (model, api_base, purpose) this run will call: the model, then the judges."""
-        from .judge import judge_endpoints, make_judge
+        from .judge import judge_endpoints
 
         found = [(self.settings.model, self.settings.api_base, "model")]
-        judge = make_judge(self.settings.judge, None, self.settings.judge_api_base)
-        found += [(model, base, "judge") for model, base in judge_endpoints(judge)]
+        found += [(model, base, "judge") for model, base in judge_endpoints(self.judge_spec)]
         return list(dict.fromkeys(found))
 
     def preflight(self) -> None:
@@ -322,7 +328,6 @@ class Run:
             baseline_changes,
             baseline_path,
             build_baseline,
-            judge_changed,
             load_answers,
             load_baseline,
             save_answers,
@@ -348,10 +353,9 @@ class Run:
             if scored:
                 fresh = build_baseline(self.settings.baseline_name, self.provenance(), results, previous)
                 save_baseline(path, fresh)
-                kept_answers = load_answers(answers_path(path)) if previous is not None else {}
-                if previous is not None and judge_changed(previous, self.provenance()):
-                    kept_answers = {}  # another judge replaced the baseline whole
-                save_answers(answers_path(path), fresh, kept_answers, results)
+                # Only answers of cases the new baseline still scores are kept; after a judge change
+                # that is every case, re-scored by this run.
+                save_answers(answers_path(path), fresh, load_answers(answers_path(path)), results)
                 outcome = Outcome(aggregates, None, baseline_changes(previous, fresh), baseline_written=str(path))
             else:
                 outcome = Outcome(aggregates, None, problem=f"nothing was scored: baseline "

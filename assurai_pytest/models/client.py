@@ -26,7 +26,7 @@ from types import ModuleType
 from typing import Any, Protocol
 from urllib.parse import urlsplit
 
-from tenacity import AsyncRetrying, RetryCallState, retry_if_exception
+from tenacity import AsyncRetrying, RetryCallState, retry_if_exception, stop_after_attempt
 
 from assurai_pytest.errors import ProviderError
 from assurai_pytest.models._litellm import import_litellm
@@ -185,18 +185,19 @@ class LiteLLMClient:
                                max_tokens=1, purpose=purpose)
         if request.scripted:
             return
-        for attempt in range(self.config.retries + 1):
-            try:
-                await self._attempt(request, request.to_litellm_messages())
+        retrying = AsyncRetrying(stop=stop_after_attempt(self.config.retries + 1), wait=self._backoff, reraise=True,
+                                 retry=retry_if_exception(lambda exc: isinstance(exc, ProviderError) and exc.retryable
+                                                          and not exc.rate_limited))
+        try:
+            async for attempt in retrying:
+                with attempt:
+                    await self._attempt(request, request.to_litellm_messages())
+        except ProviderError as exc:
+            if exc.rate_limited:
                 return
-            except ProviderError as exc:
-                if exc.rate_limited:
-                    return
-                if not exc.retryable or attempt == self.config.retries:
-                    where = f" at {redact(api_base)}" if api_base else ""
-                    message = str(exc) if str(exc).startswith(_who(request)) else f"{_who(request)}{where}: {exc}"
-                    raise ProviderError(message) from exc
-                await asyncio.sleep(min(self.config.backoff_max, self.config.backoff_base * 2 ** attempt))
+            where = f" at {redact(api_base)}" if api_base else ""
+            message = str(exc) if str(exc).startswith(_who(request)) else f"{_who(request)}{where}: {exc}"
+            raise ProviderError(message) from exc
 
     def supports(self, model: str, modality: str, api_base: str | None = None) -> bool:
         """Whether ``model`` takes ``modality`` input, from LiteLLM's model map.

@@ -33,7 +33,6 @@ from ._common import (
     prompt_type_name,
     prompt_type_summaries,
 )
-from .verdict import verdict_line  # noqa: F401 - the terminal prints it; tests import it here
 
 if TYPE_CHECKING:
     from assurai_pytest.gate import Comparison, GateResult

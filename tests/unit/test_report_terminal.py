@@ -22,8 +22,8 @@ from assurai_pytest.report.terminal import (
     header_lines,
     offline_notice,
     summary_lines,
-    verdict_line,
 )
+from assurai_pytest.report.verdict import verdict_line
 from assurai_pytest.settings import Settings
 from assurai_pytest.taxonomy import CATEGORIES, FACTORS
 
