@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import uuid
 from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
@@ -60,18 +61,20 @@ class AnswerLedger:
             reuse: the user says the model is unchanged since the last run.
 
         Returns:
-            ``rev:<revision>`` or ``epoch:<n>``.
+            ``rev:<revision>`` or ``epoch:<token>``.
         """
         if revision is not None:
             return f"rev:{revision}"
         data = self._read()
         entry = data.get(key)
-        if entry is None or (entry.get("complete") and not reuse):
-            epoch = int(entry.get("epoch", 0)) + 1 if entry else 1
+        if entry is None or not entry.get("epoch") or (entry.get("complete") and not reuse):
+            # A fresh, never-used token, not a counter: a deleted or damaged ledger must not bring
+            # back the answers an old epoch of the same number left in the cache.
+            epoch = uuid.uuid4().hex
             data[key] = {"epoch": epoch, "complete": False}
             self._write(data)
         else:
-            epoch = int(entry.get("epoch", 1))
+            epoch = str(entry["epoch"])
         return f"epoch:{epoch}"
 
     def complete(self, key: str) -> None:
