@@ -52,7 +52,8 @@ def test_a_corrupt_baseline_is_a_usage_error_and_is_left_untouched(suite: pytest
 
 
 @pytest.mark.parametrize("option", ["--assurai-sample=0", "--assurai-factors=99", "--assurai-alpha=2",
-                                    "--assurai-modalities=smell", "--assurai-baseline=../escape"])
+                                    "--assurai-modalities=smell", "--assurai-baseline=../escape",
+                                    "--assurai-min-shared=1.5", "--assurai-rate-limit-wait=0"])
 def test_a_bad_option_value_is_a_usage_error(suite: pytest.Pytester, option: str) -> None:
     result = run(suite, option)
     assert result.ret == 4
