@@ -107,3 +107,18 @@ def test_cost_is_unknown_in_a_rerun_from_cache_when_it_was_unknown_at_first() ->
     cached = [Usage(cost=None, cache_hit=True), Usage(cost=0.01, cache_hit=True)]
     assert _spent(paid) is None and _spent(cached) is None
     assert _spent([Usage(cost=0.01, cache_hit=True), Usage(cost=0.02)]) == 0.02
+
+
+def test_a_gated_run_in_which_every_case_was_skipped_cannot_pass(tmp_path: Path) -> None:
+    first = make_run(tmp_path, update_baselines=True)
+    score_all(first)
+    first.finish()
+    run = make_run(tmp_path)
+    for case in run.cases:
+        run.record(CaseResult(case.id, case.factor, case.prompt_type, case.modality, case.expected, "skipped",
+                              error="model does not take this input"))
+    outcome = run.finish()
+    assert outcome.blocks and outcome.run_info.baseline_status == "nothing scored"
+    assert run.gate_reports(outcome)[0].outcome == "failed"
+    verdict = run.verdict()
+    assert verdict is not None and verdict[0].startswith("ASSURAI VERDICT: NOTHING SCORED") and not verdict[1]
