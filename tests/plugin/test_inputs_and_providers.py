@@ -157,3 +157,13 @@ def test_the_html_report_has_a_35_row_factor_table(suite: pytest.Pytester) -> No
     assert cases > 0
     assert page.count("data-c=") == cases
     assert len(read_case_data(page)["cases"]) == cases  # each with its details, once
+
+
+def test_a_session_of_other_tests_prints_no_offline_demo_banner(pytester: pytest.Pytester,
+                                                                xdist_args: tuple[str, ...]) -> None:
+    # As `pytest tests` in this repository: the plugin is installed, but no AssurAI case is collected.
+    pytester.makepyfile(test_other="def test_one():\n    assert True\n")
+    result = pytester.runpytest(*xdist_args)
+    assert result.ret == 0
+    result.assert_outcomes(passed=1)
+    assert not [line for line in result.outlines if "OFFLINE DEMO" in line or line.startswith("assurai:")]
