@@ -81,6 +81,10 @@ COLUMNS: dict[str, str] = {
 # marker: a model that rambles must not make an 11,480-case report unopenable.
 MAX_TEXT_CHARS = 2000
 
+# Above this many case rows the page opens with only the rows that did not pass drawn (assurai.js):
+# pytest-html draws every row at load, ~1.3 ms CPU a row on this project's 2-core machine.
+LARGE_TABLE_ROWS = 1000
+
 COST_UNKNOWN_NOTE = ("cost unknown: LiteLLM has no price for this model (a self-hosted, local or scripted "
                      "model, or one missing from its cost map); tokens are still counted.")
 
@@ -156,7 +160,7 @@ def summary_html(run: RunInfo, aggregates: Aggregates, comparison: Comparison | 
         anchors={c: f"assurai-worst-{i}" for i, c in enumerate(worst_ids)}, max_chars=MAX_TEXT_CHARS,
         regressed=json.dumps(regressed), regressed_cases=regressed["cases"],
         factor_options=[(f.code, factor_label(f.number)) for f in FACTORS], show_options=_SHOW_OPTIONS,
-        slots=_slot_view(), case_data=case_data(cases, before),
+        slots=_slot_view(), case_data=case_data(cases, before), rows=len(cases), large=LARGE_TABLE_ROWS,
     )
 
 

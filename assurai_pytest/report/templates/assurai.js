@@ -11,6 +11,21 @@
   var text = box.querySelector("input[name=text]");
   var count = box.querySelector(".assurai-count");
 
+  // This script runs before pytest-html's app.js, which draws every row of the table at load. With
+  // thousands of case rows that takes seconds, so a large run opens with only the rows that did not
+  // pass (the gates, errors) drawn; "Passed" above the table, or any filter below, draws the rest.
+  var passedHidden = false;
+  var url = new URL(window.location.href);
+  if (+box.getAttribute("data-rows") > +box.getAttribute("data-large") && url.searchParams.get("visible") === null) {
+    url.searchParams.set("visible", "failed,error,skipped,xfailed,xpassed,rerun");
+    window.history.replaceState({}, "", url.href);
+    passedHidden = true;
+  }
+  function showPassed() {
+    var passed = document.querySelector("input[data-test-result=passed]");
+    if (passed && !passed.checked) { passed.click(); }
+  }
+
   // pytest-html puts its environment table first on the page; the verdict matters more.
   var env = document.getElementById("assurai-environment");
   ["environment-header", "environment"].forEach(function (id) {
@@ -92,6 +107,7 @@
   }
   function apply() {
     var factor = factorSel.value, show = showSel.value, needle = text.value.trim().toLowerCase();
+    if (passedHidden && (factor || show || needle)) { passedHidden = false; showPassed(); return; }
     var rows = document.querySelectorAll("#results-table tbody.results-table-row");
     var shown = 0, total = 0;
     for (var i = 0; i < rows.length; i++) {
