@@ -31,12 +31,17 @@ def _finalize(value: Any) -> Any:
 _BARE = re.compile(r"[A-Za-z0-9_.:\-]+")
 
 
-def attr_value(value: Any) -> Markup:
-    """An attribute value, unquoted when HTML allows it (saves bytes in pytest-html's JSON), else quoted."""
+def bare_or_quoted(text: str) -> Markup:
+    """An (already redacted) attribute value, unquoted when HTML allows it (it saves bytes in
+    pytest-html's JSON, where each quote costs six), else quoted and escaped."""
     from markupsafe import Markup, escape
 
-    text = redact(str(value))
     return Markup(text) if _BARE.fullmatch(text) else Markup('"') + escape(text) + Markup('"')
+
+
+def attr_value(value: Any) -> Markup:
+    """The ``attr_value`` filter: :func:`bare_or_quoted` of the redacted value."""
+    return bare_or_quoted(redact(str(value)))
 
 
 @cache
