@@ -329,3 +329,16 @@ def test_skip_reasons_are_text_and_passing_cases_carry_no_log() -> None:
         "skipped: no baseline &lt;yet&gt;"]
     assert row_log("passed", None, True, ["[gw1] linux -- Python 3.11"]) == []
     assert row_log("failed", None, False, ["boom"]) == ["boom"]
+
+
+def test_banners_say_when_a_run_was_interrupted_or_not_gated() -> None:
+    def banners(run: object) -> list[str]:
+        parsed = Parsed(summary_html(run, aggregates(), None))  # type: ignore[arg-type]
+        starts = [i for i, (t, a) in enumerate(parsed.tags) if "assurai-banner" in (a.get("class") or "")]
+        return ["".join(parsed.data)] if starts else []
+
+    interrupted = banners(run_info(baseline_status="interrupted"))
+    assert interrupted and "Interrupted: this report holds only the cases evaluated before" in interrupted[0]
+    missing = banners(run_info(baseline_status="no baseline", problem=f"no baseline {SCRIPT}", hint="create it"))
+    assert missing and f"Not gated: no baseline {SCRIPT}. create it" in missing[0]
+    assert not banners(run_info())
