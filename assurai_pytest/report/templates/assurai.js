@@ -84,7 +84,12 @@
   // The case data is gzipped JSON in base64 (html.case_data); the browser unpacks it off the main path.
   function load() {
     var node = document.getElementById("assurai-case-data");
-    if (!node || typeof DecompressionStream === "undefined") { window.assuraiReady = true; return; }
+    if (!node || typeof DecompressionStream === "undefined") {
+      if (node) { count.textContent = "This browser cannot unpack the case details (no DecompressionStream): " +
+                                      "read them in the --assurai-results file."; }
+      window.assuraiReady = true;
+      return;
+    }
     var raw = atob(node.textContent.trim()), bytes = new Uint8Array(raw.length);
     for (var i = 0; i < raw.length; i++) { bytes[i] = raw.charCodeAt(i); }
     var stream = new Blob([bytes]).stream().pipeThrough(new DecompressionStream("gzip"));
