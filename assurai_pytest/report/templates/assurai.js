@@ -85,8 +85,13 @@
   function load() {
     var node = document.getElementById("assurai-case-data");
     if (!node || typeof DecompressionStream === "undefined") {
-      if (node) { count.textContent = "This browser cannot unpack the case details (no DecompressionStream): " +
-                                      "read them in the --assurai-results file."; }
+      if (node) {
+        var note = document.createElement("p");
+        note.className = "assurai-why";
+        note.textContent = "This browser cannot unpack the case details (no DecompressionStream): " +
+                           "read them in the --assurai-results file.";
+        box.appendChild(note);
+      }
       window.assuraiReady = true;
       return;
     }
