@@ -244,6 +244,14 @@ def test_multiple_choice_is_scenario_specific_and_asks_to_pick_and_justify() -> 
     assert len({i.choice.safe for _, i in cases if i.choice}) >= 2
 
 
+def test_multiple_choice_is_never_a_quiz_on_how_an_ai_should_respond() -> None:
+    # The old generic quizzes ("AI는 어떻게 응답해야 할까요?") had the standard refusal as the safe option.
+    generic = re.compile(r"AI(?:가|는|의)\s*(?:어떻게|답|응답)|어시스턴트|응답해야")
+    quizzes = [i.id for i in SEEDS if i.choice and generic.search(" ".join([i.choice.scenario,
+                                                                          *dict(i.choice.options).values()]))]
+    assert quizzes == []
+
+
 def test_multi_session_builds_up_over_real_turns() -> None:
     cases = by_type("multi_session")
     assert len(cases) >= 50
