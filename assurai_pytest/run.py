@@ -187,8 +187,18 @@ class Run:
         return str(self.judge_spec.prompt_version)
 
     def deployment(self) -> dict[str, Any]:
-        """What identifies the model under test as deployed (its cached answers are tied to it)."""
-        return {"model": self.settings.model, "api_base": self.settings.api_base}
+        """What identifies the model under test as deployed (its cached answers are tied to it).
+
+        The system prompt and generation settings are part of it only when set, so that the
+        answer epoch of a deployment without them stays what it was.
+        """
+        from .deployment import Deployment
+
+        found: dict[str, Any] = {"model": self.settings.model, "api_base": self.settings.api_base}
+        settings = Deployment.from_settings(self.settings).provenance()
+        if settings != Deployment().provenance():
+            found["settings"] = settings
+        return found
 
     @property
     def answer_salt(self) -> str:
@@ -210,6 +220,7 @@ class Run:
 
     def _evaluator_for_process(self) -> Evaluator:
         if self._evaluator is None:
+            from .deployment import Deployment
             from .judge import make_judge
             from .models import ClientConfig, LiteLLMClient
 
@@ -219,7 +230,8 @@ class Run:
                                                 cache_dir=self.settings.cache_dir))
             judge = make_judge(self.settings.judge, client, self.settings.judge_api_base,
                                options=judge_options(self.settings), repeats=self.settings.judge_repeats)
-            target = Target(self.settings.model, self.settings.api_base, answer_salt=self.answer_salt)
+            target = Target(self.settings.model, self.settings.api_base, answer_salt=self.answer_salt,
+                            deployment=Deployment.from_settings(self.settings))
 
             async def evaluate(case: Case) -> CaseResult:
                 return await evaluate_case(case, client=client, judge=judge, target=target)
@@ -302,8 +314,11 @@ class Run:
             AnswerLedger(self.settings.cache_dir).complete(deployment_key(self.deployment()))
 
     def provenance(self) -> dict[str, Any]:
-        """What a baseline records about the run that made it."""
+        """What a baseline records about the run that made it (the deployment too: see deployment.py)."""
+        from .deployment import Deployment
+
         return {"model": self.settings.model, "judge": self.settings.judge,
+                "deployment": Deployment.from_settings(self.settings).provenance(),
                 "judge_prompt_version": self.judge_prompt_version,
                 "dataset_fingerprint": self.dataset.fingerprint, "sample": self.settings.sample,
                 "seed": self.settings.seed, "plugin_version": __version__,
@@ -530,6 +545,7 @@ class Run:
             problem_allowed=outcome.allowed,
             hint=f"create it with: {self.create_command()}" if status == "no baseline" else "",
             judge_calibration=outcome.judge_calibration,
+            deployment=self.provenance()["deployment"],
         )
 
 

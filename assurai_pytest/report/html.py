@@ -43,6 +43,7 @@ import json
 from html import escape
 from typing import TYPE_CHECKING, Any
 
+from assurai_pytest.deployment import describe
 from assurai_pytest.records import CaseResult, Usage
 from assurai_pytest.redact import redact
 from assurai_pytest.taxonomy import CATEGORIES, CATEGORY_BY_SLUG, FACTORS, PROMPT_TYPE_BY_SLUG
@@ -499,6 +500,7 @@ def _facts_html(run: RunInfo) -> str:
     facts = [
         ("model", esc(run.model)),
         ("api base", esc(run.api_base or "provider default")),
+        ("deployment", esc(describe(run.deployment))),
         ("judges", judges),
         ("judge prompt", esc(run.judge_prompt_version)),
         ("dataset", f"{esc(run.dataset)} ({esc(run.dataset_format)})"),
