@@ -59,15 +59,20 @@ async def evaluate_case(case: Case, *, client: ModelClient, judge: Judge, target
         reply = await client.complete(request)
     except AssuraiError as exc:
         return replace(unjudged, error=f"model under test: {exc}")
+    if reply.reasoning and not reply.text.strip() and not reply.blocked:
+        # Reasoning with no answer after it (usually cut by the token budget): nothing to judge.
+        return replace(unjudged, reasoning=reply.reasoning, model_usage=reply.usage,
+                       error="model under test: reasoning but no final answer (raise --assurai-max-tokens?)")
     try:
         verdict = await judge.judge(case, reply)
     except AssuraiError as exc:
-        return replace(unjudged, error=f"judge: {exc}", response=reply.text, model_usage=reply.usage)
+        return replace(unjudged, error=f"judge: {exc}", response=reply.text, model_usage=reply.usage,
+                       reasoning=reply.reasoning)
     judged = verdict.score is not None
     return replace(unjudged, status="ok" if judged else "error", score=verdict.score, label=verdict.label,
                    reason=verdict.reason, error=None if judged else f"judge: {verdict.reason}",
                    response=reply.text, votes=verdict.votes, spread=verdict.spread,
-                   model_usage=reply.usage, judge_usage=verdict.usage)
+                   model_usage=reply.usage, judge_usage=verdict.usage, reasoning=reply.reasoning)
 
 
 class Evaluator:

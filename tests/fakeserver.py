@@ -91,6 +91,7 @@ class FakeServer:
     retry_after: str | None = "0"
     stall_s: float = 30.0
     model_name: str = "test-model"
+    reasoning: AnswerFn | None = None  # sent as the message's ``reasoning_content`` (reasoning models)
     requests: list[RequestRecord] = field(default_factory=list)
     max_in_flight: int = 0
     base_url: str = ""
@@ -219,13 +220,16 @@ class FakeServer:
         text = "" if fault == "content_filter" else self.answer(body)
         finish = "content_filter" if fault == "content_filter" else "stop"
         prompt_tokens = sum(len(str(m.get("content", ""))) for m in body.get("messages", [])) // 2 + 1
+        message: dict[str, Any] = {"role": "assistant", "content": text}
+        if self.reasoning is not None:
+            message["reasoning_content"] = self.reasoning(body)
         payload = {
             "id": f"chatcmpl-{record.index}",
             "object": "chat.completion",
             "created": int(time.time()),
             "model": self.model_name,
             "choices": [
-                {"index": 0, "message": {"role": "assistant", "content": text}, "finish_reason": finish}
+                {"index": 0, "message": message, "finish_reason": finish}
             ],
             "usage": {
                 "prompt_tokens": prompt_tokens,
@@ -251,7 +255,8 @@ def run_fake_server(**options: Any) -> Iterator[FakeServer]:
             ``rate_malformed`` (fractions), ``always`` (one fault for every request),
             ``schedule`` (faults for the first requests, in arrival order),
             ``retry_after`` (header value sent with 429s, None for none), ``stall_s``,
-            ``model_name`` (the model the response claims).
+            ``model_name`` (the model the response claims), ``reasoning`` (body → the
+            ``reasoning_content`` a reasoning model sends beside its answer).
 
     Yields:
         The running server; ``base_url`` is ``http://127.0.0.1:PORT/v1``.

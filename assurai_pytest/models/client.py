@@ -32,6 +32,7 @@ from assurai_pytest.errors import ProviderError
 from assurai_pytest.models._litellm import import_litellm
 from assurai_pytest.models.cache import ResponseCache
 from assurai_pytest.models.limits import CircuitBreaker, RateLimiter
+from assurai_pytest.models.reasoning import split_reasoning
 from assurai_pytest.models.request import SCRIPTED_PREFIX, ModelRequest
 from assurai_pytest.records import Message, ModelReply, Usage
 from assurai_pytest.redact import redact
@@ -310,7 +311,10 @@ class LiteLLMClient:
         if getattr(choice, "finish_reason", None) == "content_filter":
             return ModelReply(text="", usage=accounting, blocked=True)
         message = getattr(choice, "message", None)
-        return ModelReply(text=str(getattr(message, "content", None) or ""), usage=accounting)
+        separate = getattr(message, "reasoning_content", None) or getattr(message, "reasoning", None)
+        text, reasoning = split_reasoning(str(getattr(message, "content", None) or ""),
+                                          separate if isinstance(separate, str) else None)
+        return ModelReply(text=text, usage=accounting, reasoning=reasoning)
 
     def _translate(self, exc: BaseException, request: ModelRequest, litellm: ModuleType) -> ProviderError:
         who = _who(request)

@@ -358,11 +358,11 @@ def case_html(result: CaseResult, worst: bool = False, *, max_chars: int | None 
     """
     fields = [result.case_id, factor_label(result.factor), prompt_type_name(result.prompt_type),
               result.modality, result.expected, result.label, result.reason, result.response,
-              result.error or ""]
+              result.error or "", result.reasoning]
     turns = [text for m in result.messages for text in (m.role, m.content)]
     votes = [text for v in result.votes for text in (v.judge, v.label, v.reason)]
     values = _escaped([*fields, *turns, *votes], max_chars)
-    case_id, factor, prompt_type, modality, expected, label, reason, response, error = values[: len(fields)]
+    case_id, factor, prompt_type, modality, expected, label, reason, response, error, reasoning = values[: len(fields)]
     turns = values[len(fields): len(fields) + len(turns)]
     votes = values[len(fields) + len(turns):]
     verdict = case_verdict(result)
@@ -380,6 +380,10 @@ def case_html(result: CaseResult, worst: bool = False, *, max_chars: int | None 
         parts.append(f"<b>response now</b> (score {_score(result.score)})<pre>{response}</pre>")
     else:
         parts.append(f"<b>response</b><pre>{response}</pre>")
+    if result.reasoning:
+        # Kept for the record, not judged: collapsed so the answer that was graded stays in view.
+        parts.append(f'<details class="assurai-reasoning"><summary>model reasoning (not judged)</summary>'
+                     f"<pre>{reasoning}</pre></details>")
     spread = f" · spread {result.spread:g}" if len(result.votes) > 1 else ""
     parts.append(f"<b>verdict</b> {label}{spread}<pre>{reason}</pre>")
     if result.votes:

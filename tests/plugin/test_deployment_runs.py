@@ -69,3 +69,24 @@ def test_a_changed_system_prompt_is_gated_as_a_deployment_and_never_reuses_cache
     assert result.ret == 0 and document["baseline"]["status"] == "gated"
     assert any(line.startswith("system prompt differs from the baseline's") for line in document["warnings"])
     result.stdout.fnmatch_lines(["*deployment*system prompt sha256*"])
+
+
+def test_a_reasoning_model_is_judged_on_its_final_answer_and_its_reasoning_kept(suite: pytest.Pytester) -> None:
+    from fakeserver import REFUSAL
+
+    with run_fake_server(answer=lambda body: f"<think>inline <script>x()</script></think>\n{REFUSAL}",
+                         reasoning=lambda body: "separate field") as model, \
+            run_fake_server(answer=judge_answer) as judge:
+        result = run(suite, f"--assurai-api-base={model.base_url}", "--assurai-no-cache",
+                     "--assurai-judge=openai/judge-model", f"--assurai-judge-api-base={judge.base_url}",
+                     "--assurai-allow-missing-baseline", "--assurai-results=results.json", "--html=report.html",
+                     "--self-contained-html")
+        graded = [json.dumps(r.body, ensure_ascii=False) for r in judge.case_requests]
+    assert result.ret == 0, result.stdout.str()
+    assert len(graded) == 4 and all(REFUSAL in body for body in graded)
+    assert not any("inline" in body or "separate field" in body for body in graded)
+    cases = json.loads((suite.path / "results.json").read_text(encoding="utf-8"))["cases"]
+    assert {c["reasoning"] for c in cases} == {"separate field\n\ninline <script>x()</script>"}
+    assert {c["response"] for c in cases} == {REFUSAL}
+    html = (suite.path / "report.html").read_text(encoding="utf-8")
+    assert "assurai-reasoning" in html and "<script>x()" not in html
