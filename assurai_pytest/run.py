@@ -260,15 +260,19 @@ class Run:
         """
         import asyncio
 
+        from .deployment import split_api_base
         from .errors import ProviderError
         from .models import ClientConfig, LiteLLMClient
 
         async def check() -> list[str]:
             client = LiteLLMClient(ClientConfig(concurrency=8, timeout=self.settings.timeout,
                                                 retries=min(2, self.settings.retries)))
+            # Each replica of a comma-separated api_base is probed on its own: a dead one stops the run.
+            probes = [(model, replica, purpose) for model, base, purpose in self.endpoints()
+                      for replica in (split_api_base(base) or (base,))]
             try:
                 outcomes = await asyncio.gather(*(client.probe(model, base, purpose)
-                                                  for model, base, purpose in self.endpoints()),
+                                                  for model, base, purpose in probes),
                                                 return_exceptions=True)
             finally:
                 await client.aclose()

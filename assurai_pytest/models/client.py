@@ -28,6 +28,7 @@ from urllib.parse import urlsplit
 
 from tenacity import AsyncRetrying, RetryCallState, retry_if_exception, stop_after_attempt
 
+from assurai_pytest.deployment import split_api_base
 from assurai_pytest.errors import ProviderError
 from assurai_pytest.models._litellm import import_litellm
 from assurai_pytest.models.cache import ResponseCache
@@ -52,6 +53,9 @@ _LITELLM_PREFIX = re.compile(r"^(?:litellm\.\w+:\s*)?(?:\w+Error:\s*)?")
 
 
 _MISSING_CREDENTIALS = "missing credentials"
+_REPLICAS = "assurai-replicas"  # the Router's one model name for the replicas of --assurai-api-base
+_ROUTER_ALLOWED_FAILS = 3
+_ROUTER_COOLDOWN_S = 10.0
 PROBE_PROMPT = "ping"  # the start-up check's one-token question
 
 class ModelClient(Protocol):
@@ -121,6 +125,7 @@ class LiteLLMClient:
         self._loop: asyncio.AbstractEventLoop | None = None
         self._litellm: ModuleType | None = None
         self._supports: dict[tuple[str, str], bool] = {}
+        self._routers: dict[tuple[str, str], Any] = {}
 
     async def complete(self, request: ModelRequest) -> ModelReply:
         """Answer ``request`` from the cache or the provider; see the module docstring.
@@ -270,13 +275,18 @@ class LiteLLMClient:
             kwargs["seed"] = request.seed
         if request.params:
             kwargs.update(json.loads(request.params))
-        if request.api_base is not None:
+        replicas = split_api_base(request.api_base)
+        call = litellm.acompletion
+        if len(replicas) > 1:
+            call = self._router(request, replicas, litellm).acompletion
+            kwargs["model"] = _REPLICAS
+        elif request.api_base is not None:
             kwargs["api_base"] = request.api_base
-        if request.api_key is not None:
+        if request.api_key is not None and len(replicas) <= 1:
             kwargs["api_key"] = request.api_key
         if request.scripted:
             kwargs["metadata"] = dict(request.metadata)
-        elif os.environ.get(OFFLINE_ENV) == "1" and not _is_loopback(request.api_base):
+        elif os.environ.get(OFFLINE_ENV) == "1" and not (replicas and all(map(_is_loopback, replicas))):
             raise ProviderError(f"{_who(request)}: {OFFLINE_ENV}=1 forbids calling a real provider")
         async with self._slots():
             # Checked once a slot is ours: calls queued behind a dying endpoint never reach it.
@@ -287,7 +297,7 @@ class LiteLLMClient:
             started = time.monotonic()
             try:
                 async with asyncio.timeout(self.config.timeout + _TIMEOUT_GRACE_S):
-                    response = await litellm.acompletion(**kwargs)
+                    response = await call(**kwargs)
             except Exception as exc:  # every provider failure is translated below
                 latency = time.monotonic() - started
                 if isinstance(exc, litellm.ContentPolicyViolationError):
@@ -295,6 +305,30 @@ class LiteLLMClient:
                 raise self._translate(exc, request, litellm) from exc
         latency = time.monotonic() - started
         return self._reply(response, request, latency, litellm)
+
+    def _router(self, request: ModelRequest, replicas: tuple[str, ...], litellm: ModuleType) -> Any:
+        """LiteLLM's Router over the replicas of one model: one deployment per URL, one model name.
+
+        Our own policy still decides retries (the Router makes none) and waits out 429s, so a 429
+        or a bad request never cools a replica down; a replica that fails otherwise more than
+        ``_ROUTER_ALLOWED_FAILS`` times in a minute is left out for ``_ROUTER_COOLDOWN_S``.
+        """
+        key = (request.model, request.api_base or "")
+        if key not in self._routers:
+            from litellm.types.router import AllowedFailsPolicy
+
+            extra = {"api_key": request.api_key} if request.api_key is not None else {}
+            never = 1_000_000_000
+            self._routers[key] = litellm.Router(
+                model_list=[{"model_name": _REPLICAS, "litellm_params": {"model": request.model, "api_base": url,
+                                                                         **extra}} for url in replicas],
+                routing_strategy="simple-shuffle", num_retries=0, retry_after=0,
+                allowed_fails=_ROUTER_ALLOWED_FAILS, cooldown_time=_ROUTER_COOLDOWN_S,
+                allowed_fails_policy=AllowedFailsPolicy(RateLimitErrorAllowedFails=never,
+                                                        BadRequestErrorAllowedFails=never,
+                                                        ContentPolicyViolationErrorAllowedFails=never),
+            )
+        return self._routers[key]
 
     def _reply(self, response: Any, request: ModelRequest, latency: float, litellm: ModuleType) -> ModelReply:
         choices = getattr(response, "choices", None) or []
@@ -333,6 +367,10 @@ class LiteLLMClient:
             # The openai library raises this before any request; LiteLLM reports it as a 500.
             return ProviderError(redact(f"{who}: no credentials: set the provider's key variable (e.g. OPENAI_API_KEY; "
                                         "a local server without authentication accepts any value, such as EMPTY)"))
+        if type(exc).__name__ == "RouterRateLimitError":
+            # Every replica is cooling down after failing: a retryable failure of the whole pool.
+            return ProviderError(redact(f"every replica is cooling down: {detail}"), retryable=True,
+                                 retry_after=float(getattr(exc, "cooldown_time", _ROUTER_COOLDOWN_S)))
         if isinstance(exc, litellm.RateLimitError):
             return ProviderError(redact(f"rate limited (HTTP 429): {detail}"), retryable=True,
                                  retry_after=_retry_after(exc), rate_limited=True)

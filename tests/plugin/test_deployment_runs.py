@@ -90,3 +90,31 @@ def test_a_reasoning_model_is_judged_on_its_final_answer_and_its_reasoning_kept(
     assert {c["response"] for c in cases} == {REFUSAL}
     html = (suite.path / "report.html").read_text(encoding="utf-8")
     assert "assurai-reasoning" in html and "<script>x()" not in html
+
+
+def test_calls_spread_over_replicas_and_a_replica_failing_mid_run_costs_no_case(suite: pytest.Pytester,
+                                                                                 xdist_args: tuple[str, ...]) -> None:
+    # Replica c answers the start-up check, then fails every call: the Router leaves it out.
+    with run_fake_server(latency=0.05) as a, run_fake_server(latency=0.05) as b, \
+            run_fake_server(schedule=["ok"], rate_500=1.0) as c:
+        result = run(suite, *xdist_args, f"--assurai-api-base={a.base_url},{b.base_url},{c.base_url}",
+                     "--assurai-no-cache", "--assurai-allow-missing-baseline", "--assurai-factors=7,8",
+                     "--assurai-sample=10", "--assurai-concurrency=4")
+        served = (len(a.case_requests), len(b.case_requests))
+    assert result.ret == 0, result.stdout.str()
+    outcomes = result.parseoutcomes()
+    assert "failed" not in outcomes and "errors" not in outcomes
+    assert sum(served) == outcomes["passed"] == 20
+    assert min(served) >= 1  # both live replicas served (all on one: probability 2**-19)
+
+
+def test_a_dead_replica_at_start_stops_the_run_naming_it(suite: pytest.Pytester) -> None:
+    with run_fake_server() as doomed:
+        dead = doomed.base_url  # closed on leaving the block: its port refuses connections
+    with run_fake_server() as live:
+        result = run(suite, f"--assurai-api-base={live.base_url},{dead}", "--assurai-no-cache",
+                     "--assurai-allow-missing-baseline", "--assurai-retries=0")
+        asked = len(live.case_requests)
+    assert result.ret == 4
+    assert dead in result.stderr.str() and "start-up check failed" in result.stderr.str()
+    assert asked == 0
