@@ -4,8 +4,10 @@
 cache lookup, bounded concurrency, optional requests-per-minute pacing, our own retry policy
 (LiteLLM's and the OpenAI SDK's retries are switched off: a 429 is waited out, honouring
 Retry-After, against a time budget; other transient faults are retried ``retries`` times), a
-per-endpoint circuit breaker, content-filter blocks as replies, and every failure as a redacted
-:class:`ProviderError`. ``probe`` is the start-up check of an endpoint. With
+per-endpoint circuit breaker, per-endpoint adaptive concurrency (AIMD on 429s, pauses from
+Retry-After and ``x-ratelimit-*``; ``rpm`` stays a hard cap on top), content-filter blocks as
+replies, and every failure as a redacted :class:`ProviderError`. A comma-separated ``api_base``
+is a pool of replicas, spread over by LiteLLM's Router. ``probe`` is the start-up check of an endpoint. With
 ``ASSURAI_OFFLINE=1`` only the scripted models and servers on a loopback ``api_base`` may be called.
 """
 
@@ -32,7 +34,7 @@ from assurai_pytest.deployment import split_api_base
 from assurai_pytest.errors import ProviderError
 from assurai_pytest.models._litellm import import_litellm
 from assurai_pytest.models.cache import ResponseCache
-from assurai_pytest.models.limits import CircuitBreaker, RateLimiter
+from assurai_pytest.models.limits import AdaptiveLimit, CircuitBreaker, RateLimiter
 from assurai_pytest.models.reasoning import split_reasoning
 from assurai_pytest.models.request import SCRIPTED_PREFIX, ModelRequest
 from assurai_pytest.records import Message, ModelReply, Usage
@@ -126,6 +128,7 @@ class LiteLLMClient:
         self._litellm: ModuleType | None = None
         self._supports: dict[tuple[str, str], bool] = {}
         self._routers: dict[tuple[str, str], Any] = {}
+        self._pacers: dict[str, AdaptiveLimit] = {}
 
     async def complete(self, request: ModelRequest) -> ModelReply:
         """Answer ``request`` from the cache or the provider; see the module docstring.
@@ -251,6 +254,14 @@ class LiteLLMClient:
             self._litellm = import_litellm()
         return self._litellm
 
+    def _pacer(self, endpoint: str) -> AdaptiveLimit:
+        """The endpoint's adaptive concurrency (one per model@api_base; a replica pool shares one)."""
+        pacer = self._pacers.get(endpoint)
+        if pacer is None:
+            pacer = self._pacers[endpoint] = AdaptiveLimit(self.config.concurrency,
+                                                           max_pause=self.config.retry_after_cap)
+        return pacer
+
     def _slots(self) -> asyncio.Semaphore:
         loop = asyncio.get_running_loop()
         # A semaphore binds to the loop it first waits on; a new loop (a new asyncio.run) needs a new one.
@@ -288,21 +299,35 @@ class LiteLLMClient:
             kwargs["metadata"] = dict(request.metadata)
         elif os.environ.get(OFFLINE_ENV) == "1" and not (replicas and all(map(_is_loopback, replicas))):
             raise ProviderError(f"{_who(request)}: {OFFLINE_ENV}=1 forbids calling a real provider")
-        async with self._slots():
-            # Checked once a slot is ours: calls queued behind a dying endpoint never reach it.
-            if (reason := self._breaker.open_reason(_endpoint(request))) is not None:
-                raise ProviderError(redact(f"{_who(request)}: endpoint down: {reason}"))
-            if self._limiter is not None:
-                await self._limiter.acquire()
-            started = time.monotonic()
-            try:
-                async with asyncio.timeout(self.config.timeout + _TIMEOUT_GRACE_S):
-                    response = await call(**kwargs)
-            except Exception as exc:  # every provider failure is translated below
-                latency = time.monotonic() - started
-                if isinstance(exc, litellm.ContentPolicyViolationError):
-                    return ModelReply(text="", usage=Usage(latency_s=latency), blocked=True)
-                raise self._translate(exc, request, litellm) from exc
+        # The endpoint's adaptive limit is waited for before a client-wide slot, so that a rate-limited
+        # endpoint holds back only its own calls, never the judge's or another replica pool's.
+        pacer = None if request.scripted else self._pacer(_endpoint(request))
+        begun = await pacer.acquire() if pacer is not None else 0.0
+        ended: dict[str, Any] = {"ok": False}
+        try:
+            async with self._slots():
+                # Checked once a slot is ours: calls queued behind a dying endpoint never reach it.
+                if (reason := self._breaker.open_reason(_endpoint(request))) is not None:
+                    raise ProviderError(redact(f"{_who(request)}: endpoint down: {reason}"))
+                if self._limiter is not None:
+                    await self._limiter.acquire()
+                started = time.monotonic()
+                try:
+                    async with asyncio.timeout(self.config.timeout + _TIMEOUT_GRACE_S):
+                        response = await call(**kwargs)
+                except Exception as exc:  # every provider failure is translated below
+                    latency = time.monotonic() - started
+                    if isinstance(exc, litellm.ContentPolicyViolationError):
+                        ended = {"ok": True}
+                        return ModelReply(text="", usage=Usage(latency_s=latency), blocked=True)
+                    error = self._translate(exc, request, litellm)
+                    ended = {"ok": False, "rate_limited": error.rate_limited, "retry_after": error.retry_after,
+                             "headers": getattr(exc, "litellm_response_headers", None)}
+                    raise error from exc
+            ended = {"ok": True, "headers": _response_headers(response)}
+        finally:
+            if pacer is not None:
+                await pacer.release(begun, **ended)
         latency = time.monotonic() - started
         return self._reply(response, request, latency, litellm)
 
@@ -409,6 +434,15 @@ def _who(request: ModelRequest) -> str:
     return (
         f"model {request.model}" if request.purpose == "model" else f"{request.purpose} model {request.model}"
     )
+
+
+def _response_headers(response: Any) -> dict[str, str] | None:
+    """The HTTP headers of a successful answer, where LiteLLM keeps them (for ``x-ratelimit-*``)."""
+    headers = getattr(response, "_response_headers", None)
+    if headers:
+        return dict(headers)
+    hidden = getattr(response, "_hidden_params", None) or {}
+    return hidden.get("additional_headers") or None
 
 
 def _price(response: Any, litellm: ModuleType) -> float | None:
