@@ -302,7 +302,7 @@ class LiteLLMClient:
         # The endpoint's adaptive limit is waited for before a client-wide slot, so that a rate-limited
         # endpoint holds back only its own calls, never the judge's or another replica pool's.
         pacer = None if request.scripted else self._pacer(_endpoint(request))
-        begun = await pacer.acquire() if pacer is not None else 0.0
+        ticket = await pacer.acquire() if pacer is not None else (0.0, 0)
         ended: dict[str, Any] = {"ok": False}
         try:
             async with self._slots():
@@ -327,7 +327,7 @@ class LiteLLMClient:
             ended = {"ok": True, "headers": _response_headers(response)}
         finally:
             if pacer is not None:
-                await pacer.release(begun, **ended)
+                await pacer.release(ticket, **ended)
         latency = time.monotonic() - started
         return self._reply(response, request, latency, litellm)
 
@@ -422,6 +422,10 @@ class LiteLLMClient:
         delay = ceiling / 2 + random.uniform(0, ceiling / 2)
         exc = state.outcome.exception() if state.outcome is not None else None
         if isinstance(exc, ProviderError) and exc.retry_after is not None:
+            if exc.rate_limited:
+                # The provider said when: no exponential growth on top (the endpoint's limit adapts),
+                # a little jitter so the calls it refused do not all come back at the same instant.
+                return min(exc.retry_after, cfg.retry_after_cap) + random.uniform(0, cfg.backoff_base / 5)
             delay = max(delay, min(exc.retry_after, cfg.retry_after_cap))
         return delay
 

@@ -66,6 +66,7 @@ class CircuitBreaker:
 
 _DURATION = re.compile(r"(\d+(?:\.\d+)?)(ms|s|m|h)")
 _UNIT_S = {"ms": 0.001, "s": 1.0, "m": 60.0, "h": 3600.0}
+_RESET_MARGIN_S = 0.05
 
 
 def duration_s(text: str) -> float | None:
@@ -81,23 +82,28 @@ def duration_s(text: str) -> float | None:
     return sum(float(number) * _UNIT_S[unit] for number, unit in parts)
 
 
-def rate_headers(headers: Mapping[str, str] | None) -> tuple[int | None, float | None]:
-    """``(remaining requests, seconds until they reset)`` from ``x-ratelimit-*`` headers, None for unknown.
+def rate_headers(headers: Mapping[str, str] | None) -> tuple[int | None, float | None, int | None]:
+    """``(remaining requests, seconds until they reset, the limit)`` from ``x-ratelimit-*`` headers.
 
-    OpenAI, Azure, vLLM behind a gateway and LiteLLM's proxy send ``x-ratelimit-remaining-requests``
-    and ``x-ratelimit-reset-requests``; LiteLLM also hands them on prefixed ``llm_provider-``.
+    Each is None when not sent. OpenAI, Azure and LiteLLM's proxy send ``x-ratelimit-remaining-requests``,
+    ``x-ratelimit-reset-requests`` and ``x-ratelimit-limit-requests``; LiteLLM also hands them on
+    prefixed ``llm_provider-``.
     """
-    remaining = reset = None
+    remaining = reset = limit = None
     for key, value in (headers or {}).items():
         name = str(key).lower().removeprefix("llm_provider-")
-        if name == "x-ratelimit-remaining-requests":
-            try:
-                remaining = max(0, int(float(str(value))))
-            except ValueError:
-                pass
-        elif name == "x-ratelimit-reset-requests":
+        if name == "x-ratelimit-reset-requests":
             reset = duration_s(str(value))
-    return remaining, reset
+        elif name in ("x-ratelimit-remaining-requests", "x-ratelimit-limit-requests"):
+            try:
+                number = max(0, int(float(str(value))))
+            except ValueError:
+                continue
+            if name.startswith("x-ratelimit-remaining"):
+                remaining = number
+            else:
+                limit = number
+    return remaining, reset, limit
 
 
 class AdaptiveLimit:
@@ -109,7 +115,10 @@ class AdaptiveLimit:
       to ``ceiling`` (the client's concurrency).
     * **Pauses**: a 429's ``Retry-After`` holds every new call to the endpoint until it has
       passed; ``x-ratelimit-remaining-requests`` counted down to 0 holds them until
-      ``x-ratelimit-reset-requests``, so the limit is met before the provider has to refuse.
+      ``x-ratelimit-reset-requests``, so the limit is met before the provider has to refuse. A
+      count reported by one answer is lowered by the calls started after that call (the server
+      counted it when it arrived, not when it answered); once the reset has passed, the quota
+      is the endpoint's ``x-ratelimit-limit-requests`` again.
 
     Lives on one event loop; the condition it waits on is made on first use in that loop.
     """
@@ -125,7 +134,9 @@ class AdaptiveLimit:
         self.cuts = 0
         self._paused_until = 0.0
         self._remaining: int | None = None
-        self._remaining_until = 0.0
+        self._remaining_until: float | None = 0.0  # None: the new window's reset is not known yet
+        self._quota: int | None = None  # x-ratelimit-limit-requests
+        self._issued = 0
         self._last_cut = float("-inf")
         self._successes = 0
         self._waiters = 0
@@ -137,14 +148,18 @@ class AdaptiveLimit:
         if now < self._paused_until:
             return self._paused_until - now
         if self._remaining is not None:
-            if now >= self._remaining_until:
-                self._remaining = None
-            elif self._remaining <= 0:
-                return self._remaining_until - now
+            if self._remaining_until is not None and now >= self._remaining_until:
+                # The window has reset: its full quota again, if the provider said what it is.
+                self._remaining, self._remaining_until = self._quota, None
+            if self._remaining is not None and self._remaining <= 0:
+                if self._remaining_until is not None:
+                    return self._remaining_until - now
+                if self.in_flight:
+                    return 0.0  # an answer in flight will tell when this window resets
         return None if self.in_flight < max(1, int(self.limit)) else 0.0
 
-    async def acquire(self) -> float:
-        """Wait until a call may start; returns its start time (hand it to :meth:`release`)."""
+    async def acquire(self) -> tuple[float, int]:
+        """Wait until a call may start; returns its ticket (start time, order) for :meth:`release`."""
         now = time.monotonic()
         if self._blocked_for(now) is not None:
             cond = self._condition()
@@ -160,16 +175,17 @@ class AdaptiveLimit:
                 finally:
                     self._waiters -= 1
         self.in_flight += 1
+        self._issued += 1
         if self._remaining is not None:
             self._remaining -= 1
-        return now
+        return now, self._issued
 
-    async def release(self, started: float, *, ok: bool, rate_limited: bool = False,
+    async def release(self, ticket: tuple[float, int], *, ok: bool, rate_limited: bool = False,
                       retry_after: float | None = None, headers: Mapping[str, str] | None = None) -> None:
         """One call has ended; adapt to how.
 
         Args:
-            started: what :meth:`acquire` returned.
+            ticket: what :meth:`acquire` returned.
             ok: the endpoint answered.
             rate_limited: it answered 429.
             retry_after: the 429's ``Retry-After`` in seconds, if sent.
@@ -177,6 +193,7 @@ class AdaptiveLimit:
         """
         self.in_flight -= 1
         now = time.monotonic()
+        started, order = ticket
         if rate_limited:
             if started >= self._last_cut:
                 self.limit = max(1.0, self.limit / 2)
@@ -190,15 +207,19 @@ class AdaptiveLimit:
             if self._successes >= self.limit:
                 self.limit = min(float(self.ceiling), self.limit + 1)
                 self._successes = 0
-        remaining, reset = rate_headers(headers)
+        remaining, reset, quota = rate_headers(headers)
+        self._quota = quota if quota is not None else self._quota
         if remaining is not None and reset is not None:
-            until = now + min(reset, self.max_pause)
-            if self._remaining is None or now >= self._remaining_until:
-                self._remaining, self._remaining_until = remaining, until
-            else:
-                # Answers arrive out of order: the lowest count of this window is the freshest.
-                self._remaining = min(self._remaining, remaining)
-                self._remaining_until = max(self._remaining_until, until)
+            # The server counted this call when it arrived, about when it started: what it reports
+            # is left after it, less every call started since.
+            left = remaining - (self._issued - order)
+            # The server measured the reset a little after the call started: a margin keeps the next
+            # window's first calls from arriving at the end of this one.
+            until = started + min(reset, self.max_pause) + _RESET_MARGIN_S
+            if self._remaining_until is None or now >= self._remaining_until or until > self._remaining_until + 1e-3:
+                self._remaining, self._remaining_until = left, until
+            elif self._remaining is not None:
+                self._remaining = min(self._remaining, left)
         if self._waiters:
             cond = self._condition()
             async with cond:

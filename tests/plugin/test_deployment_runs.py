@@ -118,3 +118,16 @@ def test_a_dead_replica_at_start_stops_the_run_naming_it(suite: pytest.Pytester)
     assert result.ret == 4
     assert dead in result.stderr.str() and "start-up check failed" in result.stderr.str()
     assert asked == 0
+
+
+def test_a_rate_limited_server_costs_no_case_and_few_refusals(suite: pytest.Pytester) -> None:
+    # 20 cases against 8 requests per 0.5 s window (960 a minute, scaled down for speed).
+    with run_fake_server(latency=0.05, rate_limit=8, rate_window=0.5) as model:
+        result = run(suite, f"--assurai-api-base={model.base_url}", "--assurai-no-cache",
+                     "--assurai-allow-missing-baseline", "--assurai-factors=7,8", "--assurai-sample=10",
+                     "--assurai-concurrency=16")
+        refused, sent = model.limited, model.count
+    assert result.ret == 0, result.stdout.str()
+    assert result.parseoutcomes()["passed"] == 20
+    assert sent - refused == 21  # each case answered once, plus the start-up check
+    assert refused / sent < 0.5  # the first window's burst at most; later windows are paced by the headers

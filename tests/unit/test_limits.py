@@ -17,8 +17,8 @@ def test_reset_durations_in_every_provider_spelling(text: str, seconds: float | 
 
 def test_rate_headers_are_read_with_or_without_litellms_prefix() -> None:
     assert rate_headers({"llm_provider-x-ratelimit-remaining-requests": "3",
-                         "X-RateLimit-Reset-Requests": "1s"}) == (3, 1.0)
-    assert rate_headers({"content-type": "json"}) == (None, None)
+                         "X-RateLimit-Reset-Requests": "1s", "x-ratelimit-limit-requests": "10"}) == (3, 1.0, 10)
+    assert rate_headers({"content-type": "json"}) == (None, None, None)
 
 
 def test_a_429_halves_the_limit_once_per_round_and_successes_grow_it_by_one() -> None:
@@ -61,6 +61,24 @@ def test_remaining_zero_holds_new_calls_until_the_reset() -> None:
         started = await limit.acquire()
         await limit.release(started, ok=True, headers={"x-ratelimit-remaining-requests": "0",
                                                        "x-ratelimit-reset-requests": "30s"})
+        waiting = asyncio.ensure_future(limit.acquire())
+        await asyncio.sleep(0.05)
+        held = not waiting.done()
+        waiting.cancel()
+        return held
+
+    assert asyncio.run(scenario())
+
+
+def test_a_reported_count_is_lowered_by_the_calls_started_since() -> None:
+    async def scenario() -> bool:
+        limit = AdaptiveLimit(8)
+        first = await limit.acquire()
+        for _ in range(3):
+            await limit.acquire()
+        # The first call's answer says 3 were left when it arrived; the 3 started since used them.
+        await limit.release(first, ok=True, headers={"x-ratelimit-remaining-requests": "3",
+                                                     "x-ratelimit-reset-requests": "30s"})
         waiting = asyncio.ensure_future(limit.acquire())
         await asyncio.sleep(0.05)
         held = not waiting.done()
