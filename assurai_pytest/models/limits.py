@@ -209,6 +209,10 @@ class AdaptiveLimit:
                 self._successes = 0
         remaining, reset, quota = rate_headers(headers)
         self._quota = quota if quota is not None else self._quota
+        if (ok or rate_limited) and reset is None and self._remaining_until is None:
+            # Answers without rate headers will not say when this window resets: stop counting
+            # rather than hold calls back on a count nothing will refresh.
+            self._remaining = None
         if remaining is not None and reset is not None:
             # The server counted this call when it arrived, about when it started: what it reports
             # is left after it, less every call started since.

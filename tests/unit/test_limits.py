@@ -86,3 +86,20 @@ def test_a_reported_count_is_lowered_by_the_calls_started_since() -> None:
         return held
 
     assert asyncio.run(scenario())
+
+
+def test_answers_without_rate_headers_never_leave_calls_held_on_a_stale_count() -> None:
+    async def scenario() -> bool:
+        limit = AdaptiveLimit(8)
+        first = await limit.acquire()
+        await limit.release(first, ok=False, rate_limited=True, retry_after=0.0,
+                            headers={"x-ratelimit-remaining-requests": "0", "x-ratelimit-reset-requests": "10ms",
+                                     "x-ratelimit-limit-requests": "2"})
+        await asyncio.sleep(0.1)  # the window resets: a quota of 2 again
+        a = await limit.acquire()
+        await limit.acquire()
+        await limit.release(a, ok=True)  # answered without headers: nothing will refresh the count
+        third = await asyncio.wait_for(limit.acquire(), 1)
+        return third[1] == 4
+
+    assert asyncio.run(scenario())
