@@ -14,9 +14,10 @@ import concurrent.futures
 import itertools
 import threading
 from collections.abc import Awaitable, Callable, Iterable
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 from typing import TYPE_CHECKING
 
+from .deployment import Deployment, with_system_prompt
 from .errors import AssuraiError, ProviderError
 from .records import Case, CaseResult
 
@@ -34,6 +35,7 @@ class Target:
     model: str
     api_base: str | None = None
     answer_salt: str = ""  # ties cached answers to one answer epoch (models/answers.py)
+    deployment: Deployment = field(default_factory=Deployment)  # system prompt and generation settings
 
 
 async def evaluate_case(case: Case, *, client: ModelClient, judge: Judge, target: Target) -> CaseResult:
@@ -48,22 +50,29 @@ async def evaluate_case(case: Case, *, client: ModelClient, judge: Judge, target
                           modality=case.modality, expected=case.expected, messages=case.messages, status="error")
     if not client.supports(target.model, case.modality, target.api_base):
         return replace(unjudged, status="skipped", error=f"model {target.model} does not take {case.modality} input")
-    request = ModelRequest(model=target.model, messages=case.messages, media=case.media,
-                           api_base=target.api_base, cache_salt=target.answer_salt,
-                           metadata=(("case_id", case.id), ("expected", case.expected)))
+    deployed = target.deployment
+    request = ModelRequest(model=target.model, messages=with_system_prompt(case.messages, deployed.system_prompt),
+                           media=case.media, api_base=target.api_base, cache_salt=target.answer_salt,
+                           temperature=deployed.temperature, max_tokens=deployed.max_tokens, seed=deployed.seed,
+                           params=deployed.extra, metadata=(("case_id", case.id), ("expected", case.expected)))
     try:
         reply = await client.complete(request)
     except AssuraiError as exc:
         return replace(unjudged, error=f"model under test: {exc}")
+    if reply.reasoning and not reply.text.strip() and not reply.blocked:
+        # Reasoning with no answer after it (usually cut by the token budget): nothing to judge.
+        return replace(unjudged, reasoning=reply.reasoning, model_usage=reply.usage,
+                       error="model under test: reasoning but no final answer (raise --assurai-max-tokens?)")
     try:
         verdict = await judge.judge(case, reply)
     except AssuraiError as exc:
-        return replace(unjudged, error=f"judge: {exc}", response=reply.text, model_usage=reply.usage)
+        return replace(unjudged, error=f"judge: {exc}", response=reply.text, model_usage=reply.usage,
+                       reasoning=reply.reasoning)
     judged = verdict.score is not None
     return replace(unjudged, status="ok" if judged else "error", score=verdict.score, label=verdict.label,
                    reason=verdict.reason, error=None if judged else f"judge: {verdict.reason}",
                    response=reply.text, votes=verdict.votes, spread=verdict.spread,
-                   model_usage=reply.usage, judge_usage=verdict.usage)
+                   model_usage=reply.usage, judge_usage=verdict.usage, reasoning=reply.reasoning)
 
 
 class Evaluator:

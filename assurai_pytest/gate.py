@@ -38,6 +38,7 @@ from assurai_pytest.baseline import (
     provenance_mismatch,
     scores_by_group,
 )
+from assurai_pytest.deployment import deployment_differences
 from assurai_pytest.records import CaseResult
 from assurai_pytest.stats import holm, paired_drop_test, unpaired_drop_test
 
@@ -169,6 +170,10 @@ def compare(
     judges = judge_differences(baseline, run_provenance)
     seeds = [line for run in baseline.run_provenances()
              for line in provenance_mismatch(run, run_provenance, RENDERING_PROVENANCE)][:1]
+    # A changed deployment (system prompt, generation settings) is what the gate compares: recorded, not a mismatch.
+    deployed = list(dict.fromkeys(line for run in baseline.run_provenances()
+                                  for line in deployment_differences(run.get("deployment"),
+                                                                     run_provenance.get("deployment"))))
     problem = ""
     if judges:
         problem = f"judged differently from baseline {baseline.name!r}: {'; '.join(judges)}"
@@ -180,9 +185,10 @@ def compare(
                    f"judged cases ({shared / len(judged):.0%} < {min_shared:.0%})")
     if problem:
         gates = [_uncompared(key, now[key], baseline.groups.get(key), MISMATCH, problem) for key in keys]
-        return Comparison(tuple(gates), tuple(dataset), baseline.name, MISMATCH, problem, len(judged), shared,
-                          bool(dataset))
+        return Comparison(tuple(gates), tuple(dataset + deployed), baseline.name, MISMATCH, problem, len(judged),
+                          shared, bool(dataset))
     warnings = [f"{line}; gating on the {shared} of {len(judged)} cases both share" for line in dataset]
+    warnings += deployed
 
     measured: dict[str, _Measured] = {}
     for key in keys:

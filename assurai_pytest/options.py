@@ -110,6 +110,19 @@ def _judge_params(text: str) -> str:
     return json.dumps(value, sort_keys=True, ensure_ascii=False)
 
 
+def _temperature(text: str) -> float:
+    value = float(text)
+    if not 0 <= value <= 2:
+        raise ValueError("must lie between 0 and 2")
+    return value
+
+
+def _model_params(text: str) -> str:
+    from .deployment import parse_model_params
+
+    return parse_model_params(text)
+
+
 def _factors(text: str) -> frozenset[int]:
     from .cases import parse_factor_list
 
@@ -144,6 +157,7 @@ class OptionSpec:
     help: str
     is_flag: bool = False
     is_path: bool = False
+    is_text_or_file: bool = False  # TEXT, or @FILE read relative to where the value came from
 
     @property
     def dest(self) -> str:
@@ -198,6 +212,10 @@ HUMAN_SCALE = "--assurai-human-scale"
 MIN_JUDGE_AGREEMENT = "--assurai-min-judge-agreement"
 JUDGE_PARAMS = "--assurai-judge-params"
 JUDGE_REPEATS = "--assurai-judge-repeats"
+SYSTEM_PROMPT = "--assurai-system-prompt"
+MAX_TOKENS = "--assurai-max-tokens"
+TEMPERATURE = "--assurai-temperature"
+MODEL_PARAMS = "--assurai-model-params"
 
 OPTIONS: tuple[OptionSpec, ...] = (
     OptionSpec(MODEL, "model", _text, "LiteLLM model string of the model under test "
@@ -250,6 +268,15 @@ OPTIONS: tuple[OptionSpec, ...] = (
                'judge, e.g. {"extra_body": {"top_k": 1}} for provider-specific body fields.'),
     OptionSpec(JUDGE_REPEATS, "judge_repeats", _positive_int, "judge each case K times; the median grade "
                "counts and the spread is recorded."),
+    # The model under test as deployed (deployment.py).
+    OptionSpec(SYSTEM_PROMPT, "system_prompt", _text, "product system prompt sent before every case's "
+               "messages: TEXT or @FILE (UTF-8); a case's own system turn follows it in the same system message.",
+               is_text_or_file=True),
+    OptionSpec(MAX_TOKENS, "max_tokens", _positive_int, "token budget of each answer of the model under test."),
+    OptionSpec(TEMPERATURE, "temperature", _temperature, "sampling temperature of the model under test."),
+    OptionSpec(MODEL_PARAMS, "model_params", _model_params, "JSON object of extra LiteLLM arguments for the model "
+               'under test, e.g. {"top_p": 0.9, "seed": 7, "extra_body": {"chat_template_kwargs": '
+               '{"enable_thinking": false}}}.'),
 )
 
 
@@ -291,6 +318,10 @@ def parse_sources(cli: Mapping[str, str | None], env: Mapping[str, str], ini: Ma
             where = {"command line": spec.flag, "environment": spec.env, "ini": f"ini key {spec.dest}"}[origin]
             try:
                 value = spec.parse(str(raw))
+                if spec.is_text_or_file:
+                    from .deployment import parse_system_prompt
+
+                    value = parse_system_prompt(str(raw), base)
             except (ValueError, UsageError) as exc:
                 raise UsageError(f"{where}={raw!r}: {exc}") from None
             parsed[spec.field] = base / value if spec.is_path else value

@@ -135,6 +135,7 @@ class ModelReply:
     text: str
     usage: Usage = Usage()
     blocked: bool = False  # the provider's content filter stopped the output
+    reasoning: str = ""  # a reasoning model's reasoning, kept apart: the judge grades ``text`` only
 
 
 @dataclass(frozen=True)
@@ -179,6 +180,7 @@ class CaseResult:
     spread: float = 0.0
     model_usage: Usage = Usage()
     judge_usage: Usage = Usage()
+    reasoning: str = ""  # the model's reasoning before its answer (models/reasoning.py), never judged
 
     @property
     def judged(self) -> bool:

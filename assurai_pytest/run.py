@@ -188,8 +188,18 @@ class Run:
         return str(self.judge_spec.prompt_version)
 
     def deployment(self) -> dict[str, Any]:
-        """What identifies the model under test as deployed (its cached answers are tied to it)."""
-        return {"model": self.settings.model, "api_base": self.settings.api_base}
+        """What identifies the model under test as deployed (its cached answers are tied to it).
+
+        The system prompt and generation settings are part of it only when set, so that the
+        answer epoch of a deployment without them stays what it was.
+        """
+        from .deployment import Deployment
+
+        found: dict[str, Any] = {"model": self.settings.model, "api_base": self.settings.api_base}
+        settings = Deployment.from_settings(self.settings).provenance()
+        if settings != Deployment().provenance():
+            found["settings"] = settings
+        return found
 
     @property
     def answer_salt(self) -> str:
@@ -211,6 +221,7 @@ class Run:
 
     def _evaluator_for_process(self) -> Evaluator:
         if self._evaluator is None:
+            from .deployment import Deployment
             from .judge import make_judge
             from .models import ClientConfig, LiteLLMClient
 
@@ -220,7 +231,8 @@ class Run:
                                                 cache_dir=self.settings.cache_dir))
             judge = make_judge(self.settings.judge, client, self.settings.judge_api_base,
                                options=judge_options(self.settings), repeats=self.settings.judge_repeats)
-            target = Target(self.settings.model, self.settings.api_base, answer_salt=self.answer_salt)
+            target = Target(self.settings.model, self.settings.api_base, answer_salt=self.answer_salt,
+                            deployment=Deployment.from_settings(self.settings))
 
             async def evaluate(case: Case) -> CaseResult:
                 return await evaluate_case(case, client=client, judge=judge, target=target)
@@ -249,15 +261,19 @@ class Run:
         """
         import asyncio
 
+        from .deployment import split_api_base
         from .errors import ProviderError
         from .models import ClientConfig, LiteLLMClient
 
         async def check() -> list[str]:
             client = LiteLLMClient(ClientConfig(concurrency=8, timeout=self.settings.timeout,
                                                 retries=min(2, self.settings.retries)))
+            # Each replica of a comma-separated api_base is probed on its own: a dead one stops the run.
+            probes = [(model, replica, purpose) for model, base, purpose in self.endpoints()
+                      for replica in (split_api_base(base) or (base,))]
             try:
                 outcomes = await asyncio.gather(*(client.probe(model, base, purpose)
-                                                  for model, base, purpose in self.endpoints()),
+                                                  for model, base, purpose in probes),
                                                 return_exceptions=True)
             finally:
                 await client.aclose()
@@ -303,8 +319,11 @@ class Run:
             AnswerLedger(self.settings.cache_dir).complete(deployment_key(self.deployment()))
 
     def provenance(self) -> dict[str, Any]:
-        """What a baseline records about the run that made it."""
+        """What a baseline records about the run that made it (the deployment too: see deployment.py)."""
+        from .deployment import Deployment
+
         return {"model": self.settings.model, "judge": self.settings.judge,
+                "deployment": Deployment.from_settings(self.settings).provenance(),
                 "judge_prompt_version": self.judge_prompt_version,
                 "dataset_fingerprint": self.dataset.fingerprint, "sample": self.settings.sample,
                 "seed": self.settings.seed, "plugin_version": __version__,
@@ -531,6 +550,7 @@ class Run:
             problem_allowed=outcome.allowed,
             hint=f"create it with: {self.create_command()}" if status == "no baseline" else "",
             judge_calibration=outcome.judge_calibration,
+            deployment=self.provenance()["deployment"],
         )
 
 

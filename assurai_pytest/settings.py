@@ -49,6 +49,11 @@ class Settings:
     min_judge_agreement: float = 0.6
     judge_params: str | None = None  # canonical JSON object of extra LiteLLM arguments for the judge
     judge_repeats: int = 1
+    # The deployment of the model under test (deployment.py): product system prompt, generation settings.
+    system_prompt: str | None = None  # the text; --assurai-system-prompt=@FILE is read when options resolve
+    temperature: float = 0.0
+    max_tokens: int = 1024
+    model_params: str | None = None  # canonical JSON object of extra LiteLLM arguments for the model
 
     @property
     def judges(self) -> tuple[str, ...]:

@@ -14,6 +14,7 @@ from __future__ import annotations
 import asyncio
 import hashlib
 import json
+import math
 import random
 import threading
 import time
@@ -68,6 +69,7 @@ class RequestRecord:
     body: dict[str, Any]
     headers: dict[str, str]
     finished: float | None = None
+    reply_headers: dict[str, str] = field(default_factory=dict)
 
     @property
     def messages(self) -> list[dict[str, Any]]:
@@ -91,11 +93,18 @@ class FakeServer:
     retry_after: str | None = "0"
     stall_s: float = 30.0
     model_name: str = "test-model"
+    reasoning: AnswerFn | None = None  # sent as the message's ``reasoning_content`` (reasoning models)
+    rate_limit: int = 0  # requests allowed per ``rate_window`` (a fixed window, like a provider's); 0: none
+    rate_window: float = 60.0
+    rate_headers: bool = True  # send x-ratelimit-remaining/reset-requests with every answer
+    limited: int = 0  # how many requests the rate limit refused
     requests: list[RequestRecord] = field(default_factory=list)
     max_in_flight: int = 0
     base_url: str = ""
     _lock: threading.Lock = field(default_factory=threading.Lock)
     _seen: dict[str, int] = field(default_factory=dict)
+    _window: tuple[int, int] = (-1, 0)  # (window number, requests in it)
+    _t0: float = field(default_factory=time.monotonic)
     _in_flight: int = 0
     _loop: asyncio.AbstractEventLoop | None = None
     _thread: threading.Thread | None = None
@@ -186,7 +195,13 @@ class FakeServer:
         with self._lock:
             index = len(self.requests)
             fault = self._fault_for(index, body)
+            limit_headers = self._count_against_limit() if self.rate_limit else {}
+            if limit_headers.get("x-ratelimit-remaining-requests") == "-1":
+                fault = "rate_limited"
+                self.limited += 1
+            limit_headers = {k: v.replace("-1", "0") for k, v in limit_headers.items()}
             record = RequestRecord(index, fault, time.monotonic(), body, dict(request.headers))
+            record.reply_headers = limit_headers if self.rate_headers or fault == "rate_limited" else {}
             self.requests.append(record)
             self._in_flight += 1
             self.max_in_flight = max(self.max_in_flight, self._in_flight)
@@ -197,8 +212,30 @@ class FakeServer:
                 self._in_flight -= 1
                 record.finished = time.monotonic()
 
+    def _count_against_limit(self) -> dict[str, str]:
+        """Count one request in the current fixed window (under the lock); its rate-limit headers.
+
+        ``x-ratelimit-remaining-requests`` is ``-1`` for a refused request (the caller turns it into 0).
+        """
+        now = time.monotonic() - self._t0
+        number = int(now // self.rate_window)
+        seen = self._window[1] if self._window[0] == number else 0
+        self._window = (number, seen + 1)
+        reset = (number + 1) * self.rate_window - now
+        headers = {"x-ratelimit-limit-requests": str(self.rate_limit),
+                   "x-ratelimit-remaining-requests": str(self.rate_limit - seen - 1),
+                   "x-ratelimit-reset-requests": f"{reset * 1000:.0f}ms"}
+        if seen >= self.rate_limit:
+            headers["x-ratelimit-remaining-requests"] = "-1"
+            self._window = (number, seen)  # a refused request does not use up the window
+            headers["retry-after-ms"] = f"{reset * 1000:.0f}"
+            headers["retry-after"] = str(math.ceil(reset))
+        return headers
+
     async def _respond(self, record: RequestRecord) -> web.StreamResponse:
         fault, body = record.fault, record.body
+        if fault == "rate_limited":
+            return _error(429, "Rate limit reached for requests", "rate_limit_exceeded", record.reply_headers)
         if fault == "stall":
             await asyncio.sleep(self.stall_s)
         elif self.latency:
@@ -219,13 +256,16 @@ class FakeServer:
         text = "" if fault == "content_filter" else self.answer(body)
         finish = "content_filter" if fault == "content_filter" else "stop"
         prompt_tokens = sum(len(str(m.get("content", ""))) for m in body.get("messages", [])) // 2 + 1
+        message: dict[str, Any] = {"role": "assistant", "content": text}
+        if self.reasoning is not None:
+            message["reasoning_content"] = self.reasoning(body)
         payload = {
             "id": f"chatcmpl-{record.index}",
             "object": "chat.completion",
             "created": int(time.time()),
             "model": self.model_name,
             "choices": [
-                {"index": 0, "message": {"role": "assistant", "content": text}, "finish_reason": finish}
+                {"index": 0, "message": message, "finish_reason": finish}
             ],
             "usage": {
                 "prompt_tokens": prompt_tokens,
@@ -233,7 +273,7 @@ class FakeServer:
                 "total_tokens": prompt_tokens + len(text) // 2 + 1,
             },
         }
-        return web.json_response(payload)
+        return web.json_response(payload, headers=record.reply_headers)
 
 
 def _error(status: int, message: str, code: str, headers: dict[str, str] | None = None) -> web.Response:
@@ -251,7 +291,10 @@ def run_fake_server(**options: Any) -> Iterator[FakeServer]:
             ``rate_malformed`` (fractions), ``always`` (one fault for every request),
             ``schedule`` (faults for the first requests, in arrival order),
             ``retry_after`` (header value sent with 429s, None for none), ``stall_s``,
-            ``model_name`` (the model the response claims).
+            ``model_name`` (the model the response claims), ``reasoning`` (body → the
+            ``reasoning_content`` a reasoning model sends beside its answer), ``rate_limit`` /
+            ``rate_window`` (a provider's fixed-window request limit: 429 with Retry-After past it,
+            ``x-ratelimit-*`` headers on every answer unless ``rate_headers`` is False).
 
     Yields:
         The running server; ``base_url`` is ``http://127.0.0.1:PORT/v1``.

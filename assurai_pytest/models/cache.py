@@ -17,6 +17,7 @@ from pathlib import Path
 
 import diskcache
 
+from assurai_pytest.models.reasoning import split_reasoning
 from assurai_pytest.records import ModelReply, Usage
 
 _SCHEMA = 1
@@ -51,7 +52,11 @@ class ResponseCache:
         if data.get("schema") != _SCHEMA:
             return None
         usage = Usage(**{**data["usage"], "latency_s": 0.0, "cache_hit": True})
-        return ModelReply(text=data["text"], usage=usage, blocked=data["blocked"])
+        text, reasoning = data["text"], data.get("reasoning", "")
+        if not reasoning and "</think>" in text:
+            # Cached before reasoning was kept apart: split it now rather than judge it.
+            text, reasoning = split_reasoning(text)
+        return ModelReply(text=text, usage=usage, blocked=data["blocked"], reasoning=reasoning)
 
     def put(self, key: str, reply: ModelReply) -> None:
         """Store ``reply`` under ``key`` from a writer thread; returns at once.

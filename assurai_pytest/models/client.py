@@ -4,8 +4,10 @@
 cache lookup, bounded concurrency, optional requests-per-minute pacing, our own retry policy
 (LiteLLM's and the OpenAI SDK's retries are switched off: a 429 is waited out, honouring
 Retry-After, against a time budget; other transient faults are retried ``retries`` times), a
-per-endpoint circuit breaker, content-filter blocks as replies, and every failure as a redacted
-:class:`ProviderError`. ``probe`` is the start-up check of an endpoint. With
+per-endpoint circuit breaker, per-endpoint adaptive concurrency (AIMD on 429s, pauses from
+Retry-After and ``x-ratelimit-*``; ``rpm`` stays a hard cap on top), content-filter blocks as
+replies, and every failure as a redacted :class:`ProviderError`. A comma-separated ``api_base``
+is a pool of replicas, spread over by LiteLLM's Router. ``probe`` is the start-up check of an endpoint. With
 ``ASSURAI_OFFLINE=1`` only the scripted models and servers on a loopback ``api_base`` may be called.
 """
 
@@ -28,10 +30,12 @@ from urllib.parse import urlsplit
 
 from tenacity import AsyncRetrying, RetryCallState, retry_if_exception, stop_after_attempt
 
+from assurai_pytest.deployment import split_api_base
 from assurai_pytest.errors import ProviderError
 from assurai_pytest.models._litellm import import_litellm
 from assurai_pytest.models.cache import ResponseCache
-from assurai_pytest.models.limits import CircuitBreaker, RateLimiter
+from assurai_pytest.models.limits import AdaptiveLimit, CircuitBreaker, RateLimiter
+from assurai_pytest.models.reasoning import split_reasoning
 from assurai_pytest.models.request import ModelRequest
 from assurai_pytest.models.scripted import is_scripted
 from assurai_pytest.records import Message, ModelReply, Usage
@@ -52,6 +56,9 @@ _LITELLM_PREFIX = re.compile(r"^(?:litellm\.\w+:\s*)?(?:\w+Error:\s*)?")
 
 
 _MISSING_CREDENTIALS = "missing credentials"
+_REPLICAS = "assurai-replicas"  # the Router's one model name for the replicas of --assurai-api-base
+_ROUTER_ALLOWED_FAILS = 3
+_ROUTER_COOLDOWN_S = 10.0
 PROBE_PROMPT = "ping"  # the start-up check's one-token question
 
 class ModelClient(Protocol):
@@ -121,6 +128,8 @@ class LiteLLMClient:
         self._loop: asyncio.AbstractEventLoop | None = None
         self._litellm: ModuleType | None = None
         self._supports: dict[tuple[str, str], bool] = {}
+        self._routers: dict[tuple[str, str], Any] = {}
+        self._pacers: dict[str, AdaptiveLimit] = {}
 
     async def complete(self, request: ModelRequest) -> ModelReply:
         """Answer ``request`` from the cache or the provider; see the module docstring.
@@ -246,6 +255,14 @@ class LiteLLMClient:
             self._litellm = import_litellm()
         return self._litellm
 
+    def _pacer(self, endpoint: str) -> AdaptiveLimit:
+        """The endpoint's adaptive concurrency (one per model@api_base; a replica pool shares one)."""
+        pacer = self._pacers.get(endpoint)
+        if pacer is None:
+            pacer = self._pacers[endpoint] = AdaptiveLimit(self.config.concurrency,
+                                                           max_pause=self.config.retry_after_cap)
+        return pacer
+
     def _slots(self) -> asyncio.Semaphore:
         loop = asyncio.get_running_loop()
         # A semaphore binds to the loop it first waits on; a new loop (a new asyncio.run) needs a new one.
@@ -270,31 +287,74 @@ class LiteLLMClient:
             kwargs["seed"] = request.seed
         if request.params:
             kwargs.update(json.loads(request.params))
-        if request.api_base is not None:
+        replicas = split_api_base(request.api_base)
+        call = litellm.acompletion
+        if len(replicas) > 1:
+            call = self._router(request, replicas, litellm).acompletion
+            kwargs["model"] = _REPLICAS
+        elif request.api_base is not None:
             kwargs["api_base"] = request.api_base
-        if request.api_key is not None:
+        if request.api_key is not None and len(replicas) <= 1:
             kwargs["api_key"] = request.api_key
         if request.scripted:
             kwargs["metadata"] = dict(request.metadata)
-        elif os.environ.get(OFFLINE_ENV) == "1" and not _is_loopback(request.api_base):
+        elif os.environ.get(OFFLINE_ENV) == "1" and not (replicas and all(map(_is_loopback, replicas))):
             raise ProviderError(f"{_who(request)}: {OFFLINE_ENV}=1 forbids calling a real provider")
-        async with self._slots():
-            # Checked once a slot is ours: calls queued behind a dying endpoint never reach it.
-            if (reason := self._breaker.open_reason(_endpoint(request))) is not None:
-                raise ProviderError(redact(f"{_who(request)}: endpoint down: {reason}"))
-            if self._limiter is not None:
-                await self._limiter.acquire()
-            started = time.monotonic()
-            try:
-                async with asyncio.timeout(self.config.timeout + _TIMEOUT_GRACE_S):
-                    response = await litellm.acompletion(**kwargs)
-            except Exception as exc:  # every provider failure is translated below
-                latency = time.monotonic() - started
-                if isinstance(exc, litellm.ContentPolicyViolationError):
-                    return ModelReply(text="", usage=Usage(latency_s=latency), blocked=True)
-                raise self._translate(exc, request, litellm) from exc
+        # The endpoint's adaptive limit is waited for before a client-wide slot, so that a rate-limited
+        # endpoint holds back only its own calls, never the judge's or another replica pool's.
+        pacer = None if request.scripted else self._pacer(_endpoint(request))
+        ticket = await pacer.acquire() if pacer is not None else (0.0, 0)
+        ended: dict[str, Any] = {"ok": False}
+        try:
+            async with self._slots():
+                # Checked once a slot is ours: calls queued behind a dying endpoint never reach it.
+                if (reason := self._breaker.open_reason(_endpoint(request))) is not None:
+                    raise ProviderError(redact(f"{_who(request)}: endpoint down: {reason}"))
+                if self._limiter is not None:
+                    await self._limiter.acquire()
+                started = time.monotonic()
+                try:
+                    async with asyncio.timeout(self.config.timeout + _TIMEOUT_GRACE_S):
+                        response = await call(**kwargs)
+                except Exception as exc:  # every provider failure is translated below
+                    latency = time.monotonic() - started
+                    if isinstance(exc, litellm.ContentPolicyViolationError):
+                        ended = {"ok": True}
+                        return ModelReply(text="", usage=Usage(latency_s=latency), blocked=True)
+                    error = self._translate(exc, request, litellm)
+                    ended = {"ok": False, "rate_limited": error.rate_limited, "retry_after": error.retry_after,
+                             "headers": getattr(exc, "litellm_response_headers", None)}
+                    raise error from exc
+            ended = {"ok": True, "headers": _response_headers(response)}
+        finally:
+            if pacer is not None:
+                await pacer.release(ticket, **ended)
         latency = time.monotonic() - started
         return self._reply(response, request, latency, litellm)
+
+    def _router(self, request: ModelRequest, replicas: tuple[str, ...], litellm: ModuleType) -> Any:
+        """LiteLLM's Router over the replicas of one model: one deployment per URL, one model name.
+
+        Our own policy still decides retries (the Router makes none) and waits out 429s, so a 429
+        or a bad request never cools a replica down; a replica that fails otherwise more than
+        ``_ROUTER_ALLOWED_FAILS`` times in a minute is left out for ``_ROUTER_COOLDOWN_S``.
+        """
+        key = (request.model, request.api_base or "")
+        if key not in self._routers:
+            from litellm.types.router import AllowedFailsPolicy
+
+            extra = {"api_key": request.api_key} if request.api_key is not None else {}
+            never = 1_000_000_000
+            self._routers[key] = litellm.Router(
+                model_list=[{"model_name": _REPLICAS, "litellm_params": {"model": request.model, "api_base": url,
+                                                                         **extra}} for url in replicas],
+                routing_strategy="simple-shuffle", num_retries=0, retry_after=0,
+                allowed_fails=_ROUTER_ALLOWED_FAILS, cooldown_time=_ROUTER_COOLDOWN_S,
+                allowed_fails_policy=AllowedFailsPolicy(RateLimitErrorAllowedFails=never,
+                                                        BadRequestErrorAllowedFails=never,
+                                                        ContentPolicyViolationErrorAllowedFails=never),
+            )
+        return self._routers[key]
 
     def _reply(self, response: Any, request: ModelRequest, latency: float, litellm: ModuleType) -> ModelReply:
         choices = getattr(response, "choices", None) or []
@@ -311,7 +371,10 @@ class LiteLLMClient:
         if getattr(choice, "finish_reason", None) == "content_filter":
             return ModelReply(text="", usage=accounting, blocked=True)
         message = getattr(choice, "message", None)
-        return ModelReply(text=str(getattr(message, "content", None) or ""), usage=accounting)
+        separate = getattr(message, "reasoning_content", None) or getattr(message, "reasoning", None)
+        text, reasoning = split_reasoning(str(getattr(message, "content", None) or ""),
+                                          separate if isinstance(separate, str) else None)
+        return ModelReply(text=text, usage=accounting, reasoning=reasoning)
 
     def _translate(self, exc: BaseException, request: ModelRequest, litellm: ModuleType) -> ProviderError:
         who = _who(request)
@@ -330,6 +393,10 @@ class LiteLLMClient:
             # The openai library raises this before any request; LiteLLM reports it as a 500.
             return ProviderError(redact(f"{who}: no credentials: set the provider's key variable (e.g. OPENAI_API_KEY; "
                                         "a local server without authentication accepts any value, such as EMPTY)"))
+        if type(exc).__name__ == "RouterRateLimitError":
+            # Every replica is cooling down after failing: a retryable failure of the whole pool.
+            return ProviderError(redact(f"every replica is cooling down: {detail}"), retryable=True,
+                                 retry_after=float(getattr(exc, "cooldown_time", _ROUTER_COOLDOWN_S)))
         if isinstance(exc, litellm.RateLimitError):
             return ProviderError(redact(f"rate limited (HTTP 429): {detail}"), retryable=True,
                                  retry_after=_retry_after(exc), rate_limited=True)
@@ -356,6 +423,10 @@ class LiteLLMClient:
         delay = ceiling / 2 + random.uniform(0, ceiling / 2)
         exc = state.outcome.exception() if state.outcome is not None else None
         if isinstance(exc, ProviderError) and exc.retry_after is not None:
+            if exc.rate_limited:
+                # The provider said when: no exponential growth on top (the endpoint's limit adapts),
+                # a little jitter so the calls it refused do not all come back at the same instant.
+                return min(exc.retry_after, cfg.retry_after_cap) + random.uniform(0, cfg.backoff_base / 5)
             delay = max(delay, min(exc.retry_after, cfg.retry_after_cap))
         return delay
 
@@ -368,6 +439,15 @@ def _who(request: ModelRequest) -> str:
     return (
         f"model {request.model}" if request.purpose == "model" else f"{request.purpose} model {request.model}"
     )
+
+
+def _response_headers(response: Any) -> dict[str, str] | None:
+    """The HTTP headers of a successful answer, where LiteLLM keeps them (for ``x-ratelimit-*``)."""
+    headers = getattr(response, "_response_headers", None)
+    if headers:
+        return dict(headers)
+    hidden = getattr(response, "_hidden_params", None) or {}
+    return hidden.get("additional_headers") or None
 
 
 def _price(response: Any, litellm: ModuleType) -> float | None:

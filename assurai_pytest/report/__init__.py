@@ -49,6 +49,8 @@ class RunInfo:
         judge_calibration: the judge's agreement with human scores that the verdict gates on (from
             this ``--assurai-calibrate`` run or stored with the baseline), with its ``status``;
             None when the judge was never calibrated.
+        deployment: the model's deployment settings (``deployment.Deployment.provenance``: system
+            prompt digest, temperature, max tokens, extra params); None when not recorded.
     """
 
     model: str
@@ -78,6 +80,7 @@ class RunInfo:
     problem_allowed: bool = False
     hint: str = ""
     judge_calibration: dict[str, Any] | None = None
+    deployment: dict[str, Any] | None = None
 
     def to_dict(self) -> dict[str, Any]:
         """A JSON-safe dict (``judges`` as a list); values are not redacted here."""

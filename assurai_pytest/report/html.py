@@ -32,6 +32,7 @@ import json
 from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any
 
+from assurai_pytest.deployment import describe
 from assurai_pytest.records import CaseResult, Usage
 from assurai_pytest.taxonomy import CATEGORIES, CATEGORY_BY_SLUG, FACTORS, PROMPT_TYPE_BY_SLUG
 
@@ -104,7 +105,7 @@ _CHART_COLORS = {"now_color": "#4a7fc1", "fail_color": "#d33", "floor_color": "#
 # The fields of a case in the page's case data, in order (see case_data); the row template has a
 # slot (data-k) of each name.
 CASE_FIELDS = ("modality", "expected", "turns", "before_score", "before_label", "before_text", "response_head",
-               "response", "label", "spread", "reason", "votes", "model_usage", "judge_usage", "error")
+               "response", "reasoning", "label", "spread", "reason", "votes", "model_usage", "judge_usage", "error")
 
 
 def cut(texts: list[str], max_chars: int | None = MAX_TEXT_CHARS) -> list[str]:
@@ -168,6 +169,7 @@ def facts(run: RunInfo) -> list[tuple[str, str]]:
     """The run facts table below the verdict (model, api base and judges come first, in the template)."""
     workers = f"{run.workers} worker{'s' if run.workers != 1 else ''}"
     return [
+        ("deployment", describe(run.deployment)),
         ("judge prompt", run.judge_prompt_version),
         ("dataset", f"{run.dataset} ({run.dataset_format})"),
         ("fingerprint", run.dataset_fingerprint),
@@ -199,9 +201,9 @@ def case_view(result: CaseResult, before: Any = None, *, max_chars: int | None =
     votes = [t for v in result.votes for t in (v.judge, v.label, v.reason)] if len(result.votes) > 1 else []
     # One redaction pass a case: redact rescans the environment on every call.
     texts = cut([result.response, result.reason, result.error or "", shown.response if shown is not None else "",
-                 *turns, *votes], max_chars)
-    response, reason, error, old = texts[:4]
-    turns, votes = texts[4: 4 + len(turns)], texts[4 + len(turns):]
+                 result.reasoning, *turns, *votes], max_chars)
+    response, reason, error, old, reasoning = texts[:5]
+    turns, votes = texts[5: 5 + len(turns)], texts[5 + len(turns):]
     return {
         "id": result.case_id, "factor": factor_label(result.factor),
         "prompt_type": prompt_type_name(result.prompt_type), "score": _score(result.score),
@@ -209,7 +211,7 @@ def case_view(result: CaseResult, before: Any = None, *, max_chars: int | None =
         "turns": list(zip(turns[::2], turns[1::2], strict=True)),
         "before": None if shown is None else {"score": _score(shown.score), "label": shown.label, "text": old},
         "response_head": f"response now (score {_score(result.score)})" if shown is not None else "response",
-        "response": response, "label": result.label,
+        "response": response, "reasoning": reasoning, "label": result.label,
         "spread": f" · spread {result.spread:g}" if len(result.votes) > 1 else "", "reason": reason,
         "votes": [(j, _score(v.score), label, why) for v, j, label, why
                   in zip(result.votes, votes[::3], votes[1::3], votes[2::3], strict=False)],

@@ -10,6 +10,7 @@ import textwrap
 from collections.abc import Sequence
 from typing import TYPE_CHECKING
 
+from assurai_pytest.deployment import describe
 from assurai_pytest.judge.rules import is_rules_spec
 from assurai_pytest.models.scripted import is_scripted
 from assurai_pytest.redact import redact
@@ -191,6 +192,7 @@ def _header(run: RunInfo, width: int) -> list[str]:
     ) or DASH
     fields = [
         ("model", run.model + (f" · api_base {run.api_base}" if run.api_base else "")),
+        ("deployment", describe(run.deployment)),
         ("judge", f"{judges} · prompt {run.judge_prompt_version}"),
         ("dataset", f"{run.dataset} ({run.dataset_format}) · fingerprint {run.dataset_fingerprint[:12]}"),
         ("baseline", f"{run.baseline_name} ({run.baseline_status})"),

@@ -74,7 +74,8 @@
     });
     repeat(node, "pre.assurai-turn", values.turns, ["role", "text"]);
     if (values.votes.length) { repeat(node, "tr.assurai-vote", values.votes, ["vjudge", "vscore", "vlabel", "vreason"]); }
-    [["before_text", ".assurai-before"], ["error", ".assurai-error"], ["votes", ".assurai-votes"]].forEach(function (p) {
+    [["before_text", ".assurai-before"], ["reasoning", ".assurai-reasoning"], ["error", ".assurai-error"],
+     ["votes", ".assurai-votes"]].forEach(function (p) {
       var empty = typeof values[p[0]] === "number" ? !textOf(values[p[0]]) : !values[p[0]].length;
       var el = node.querySelector(p[1]);
       if (empty && el) { el.parentNode.removeChild(el); }
