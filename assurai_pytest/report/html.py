@@ -50,6 +50,7 @@ from assurai_pytest.taxonomy import CATEGORIES, CATEGORY_BY_SLUG, FACTORS, PROMP
 from . import RunInfo
 from ._common import (
     DASH,
+    MDE_NOTE,
     GateRow,
     case_verdict,
     factor_code,
@@ -59,6 +60,7 @@ from ._common import (
     fmt_cost,
     fmt_delta,
     fmt_int,
+    fmt_mde,
     fmt_mean,
     fmt_p,
     fmt_rate,
@@ -261,6 +263,7 @@ def summary_html(run: RunInfo, aggregates: Aggregates, comparison: Comparison | 
     parts += [
         "<h2>AssurAI gates</h2>",
         _gate_table_html(rows),
+        f'<p class="assurai-note">{esc(MDE_NOTE)}</p>',
         "<h2>Mean safety score per factor (now vs baseline, 95% CI)</h2>",
         factor_chart_svg(rows, _floors(comparison)),
         _prompt_type_html(aggregates),
@@ -518,7 +521,7 @@ def _facts_html(run: RunInfo) -> str:
 
 def _gate_table_html(rows: list[GateRow]) -> str:
     head = ("<tr><th>factor / group</th><th>n</th><th>baseline</th><th>now</th><th>Δ</th>"
-            "<th>p (adj.)</th><th>verdict</th></tr>")
+            f'<th>p (adj.)</th><th title="{esc(MDE_NOTE)}">MDE</th><th>verdict</th></tr>')
     body = []
     for row in rows:
         classes = _ROW_CLASSES.get(row.kind, "assurai-group") + (" assurai-fail" if row.failed else "")
@@ -537,6 +540,7 @@ def _gate_table_html(rows: list[GateRow]) -> str:
             f'<tr class="{classes}"{code}><td>{esc(row.label)}</td><td class="n">{fmt_int(row.n)}</td>'
             f'<td class="n">{fmt_mean(row.baseline)}</td><td class="n">{fmt_mean(row.now)}</td>'
             f'<td class="n">{fmt_delta(row.delta)}</td><td class="n">{fmt_p(row.p_adjusted)}</td>'
+            f'<td class="n">{fmt_mde(row.detectable)}</td>'
             f'<td title="{esc(row.reason)}">{esc(fmt_verdict(row.verdict))}{why}</td></tr>'
         )
     return f'<table class="assurai-gates"><thead>{head}</thead><tbody>{"".join(body)}</tbody></table>'
@@ -673,6 +677,10 @@ def outcome_html(outcome: Any) -> list[str]:
         from .calibration import html_section
 
         blocks.append(html_section(outcome.calibration))
+    if getattr(outcome, "robustness", None):
+        from .robustness import html_section as robustness_section
+
+        blocks.append(robustness_section(outcome.robustness))
     return blocks
 
 
