@@ -87,7 +87,7 @@ def walltime(factors: str, latency: float, concurrency: int) -> list[str]:
         if not url.startswith("http://127.0.0.1:"):
             raise SystemExit(f"fake server did not start: {url!r}")
         cmd = [sys.executable, "-m", "pytest", "test_factors/test_robustness.py", "-q", "-p", "no:cacheprovider",
-               "-p", "no:xdist", "--assurai-perturbations=all", f"--assurai-model=hosted_vllm/bench",
+               "-p", "no:xdist", "--assurai-perturbations=all", "--assurai-model=hosted_vllm/bench",
                f"--assurai-api-base={url}", "--assurai-judge=hosted_vllm/judge", f"--assurai-judge-api-base={url}",
                f"--assurai-concurrency={concurrency}", f"--assurai-cache-dir={tmp / 'cache'}",
                f"--assurai-baseline-dir={tmp / 'baselines'}", "--assurai-allow-missing-baseline"]
