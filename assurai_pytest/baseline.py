@@ -78,6 +78,8 @@ class Baseline:
         runs: Provenance of each run that scored cases of this baseline, by run key; empty for a
             baseline made in one go (then ``provenance`` is that run's).
         case_runs: The run key that scored each case; cases not listed belong to ``provenance``.
+        robustness: The robustness track's variants per searched request (``robustness_gate``);
+            None when no update ever ran the track. Optional in the file, so older baselines load.
     """
 
     name: str
@@ -85,6 +87,7 @@ class Baseline:
     groups: dict[str, GroupBaseline]
     runs: dict[str, dict[str, Any]] = field(default_factory=dict)
     case_runs: dict[str, str] = field(default_factory=dict)
+    robustness: dict[str, Any] | None = None
 
     def run_provenances(self) -> list[dict[str, Any]]:
         """The provenance of every run behind the scores (one entry for a one-run baseline)."""
@@ -259,8 +262,16 @@ def _from_json(data: Any) -> Baseline:
         )
     name = _get(data, "name", str, "a string")
     provenance = _get(data, "provenance", dict, "an object")
+    robustness = None
+    if "robustness" in data:
+        from assurai_pytest.robustness_gate import validate
+
+        try:
+            robustness = validate(data["robustness"])
+        except ValueError as exc:
+            raise _ShapeError(str(exc)) from None
     if version == 1:
-        return Baseline(name=name, provenance=provenance, groups=groups)
+        return Baseline(name=name, provenance=provenance, groups=groups, robustness=robustness)
     runs: dict[str, dict[str, Any]] = {}
     case_runs: dict[str, str] = {}
     for run_key, run in _get(data, "runs", dict, "an object").items():
@@ -272,7 +283,8 @@ def _from_json(data: Any) -> Baseline:
             if not isinstance(case, str):
                 raise _ShapeError(f"{where}cases: expected case ids, got {_show(case)}")
             case_runs[case] = run_key
-    return Baseline(name=name, provenance=provenance, groups=groups, runs=runs, case_runs=case_runs)
+    return Baseline(name=name, provenance=provenance, groups=groups, runs=runs, case_runs=case_runs,
+                    robustness=robustness)
 
 
 def _to_json(baseline: Baseline) -> dict[str, Any]:
@@ -286,7 +298,7 @@ def _to_json(baseline: Baseline) -> dict[str, Any]:
             # For readers of the file; the per-case attribution below is what counts.
             group["runs"] = sorted({baseline.case_runs[c] for c in g.scores if c in baseline.case_runs})
         groups[key] = group
-    return {
+    document = {
         "schema_version": SCHEMA_VERSION,
         "name": baseline.name,
         "provenance": baseline.provenance,
@@ -294,6 +306,9 @@ def _to_json(baseline: Baseline) -> dict[str, Any]:
                  for key, prov in baseline.runs.items()},
         "groups": groups,
     }
+    if baseline.robustness is not None:
+        document["robustness"] = baseline.robustness
+    return document
 
 
 ANSWERS_SUFFIX = ".answers.jsonl"
@@ -417,6 +432,7 @@ def build_baseline(
     provenance: Mapping[str, Any],
     results: Iterable[CaseResult],
     previous: Baseline | None,
+    robustness: Mapping[str, Any] | None = None,
 ) -> Baseline:
     """Build the baseline a run leaves behind, merged per case into the previous one.
 
@@ -432,6 +448,8 @@ def build_baseline(
         provenance: Provenance of this run (see :class:`Baseline`).
         results: Case results of this run; the caller writes nothing when none was judged.
         previous: The baseline currently on disk, if any.
+        robustness: The robustness track's variants of this run (``robustness_gate.trials_of``), merged
+            per request into the previous baseline's; None when the track was off (kept as it was).
 
     Returns:
         The new baseline.
@@ -500,7 +518,14 @@ def build_baseline(
         key: value for key, value in previous.provenance.items()
         if not any(key in run for run in previous.runs.values())}
     common = common_provenance(runs.values()) if runs else dict(provenance)
-    return Baseline(name=name, provenance={**notes, **common}, groups=groups, runs=runs, case_runs=kept)
+    # Robustness variants were judged like the scores: a judge change (previous is None then) drops them.
+    kept_robustness = previous.robustness if previous is not None else None
+    if robustness is not None:
+        from assurai_pytest.robustness_gate import merge
+
+        kept_robustness = merge(kept_robustness, robustness)
+    return Baseline(name=name, provenance={**notes, **common}, groups=groups, runs=runs, case_runs=kept,
+                    robustness=kept_robustness)
 
 
 def judge_differences(baseline: Baseline, provenance: Mapping[str, Any]) -> list[str]:
@@ -540,6 +565,13 @@ def baseline_changes(old: Baseline | None, new: Baseline) -> list[str]:
             if now.floor != was.floor:
                 line += f", floor {was.floor:.2f} → {now.floor:.2f}"
             lines.append(line)
+    was_r, now_r = (old.robustness if old is not None else None), new.robustness
+    if now_r is not None and now_r != was_r:
+        def size(data: Mapping[str, Any] | None) -> str:
+            data = data or {}
+            return f"{len(data)} requests, {sum(len(e['trials']) for e in data.values())} variants"
+
+        lines.append(f"robustness {size(was_r)} → {size(now_r)}" if was_r else f"robustness new: {size(now_r)}")
     return lines
 
 

@@ -40,7 +40,7 @@ from assurai_pytest.baseline import (
 )
 from assurai_pytest.deployment import deployment_differences
 from assurai_pytest.records import CaseResult
-from assurai_pytest.stats import holm, paired_drop_test, unpaired_drop_test
+from assurai_pytest.stats import SCALE_MAX, SCALE_MIN, holm, paired_drop_test, unpaired_drop_test
 
 WORST_CASES = 5
 MIN_SHARED = 0.8
@@ -70,6 +70,11 @@ class GateResult:
             the group) or ``mismatch``.
         reason: One line saying why.
         worst_cases: Up to five case ids: the largest paired drops, else the lowest scores.
+        detectable_drop: The smallest mean drop this gate detects with 80 % power at this run's size
+            (``power.detectable_shift``: paired cases, Holm's worst case over the family); None for a
+            gate that was not evaluated or compared unpaired; ``inf`` when no drop is detectable.
+            For a robustness gate, the smallest rise in attack success rate.
+        detectable_drop_90: The same at 90 % power.
     """
 
     key: str
@@ -85,6 +90,8 @@ class GateResult:
     verdict: str
     reason: str
     worst_cases: tuple[str, ...]
+    detectable_drop: float | None = None
+    detectable_drop_90: float | None = None
 
 
 @dataclass(frozen=True)
@@ -202,7 +209,7 @@ def compare(
         )
     adjusted = holm({key: m.p_value for key, m in measured.items()})
     gates = [
-        _decide(measured[key], adjusted[key], alpha, tolerance) if key in measured
+        _decide(measured[key], adjusted[key], alpha, tolerance, len(measured)) if key in measured
         else _uncompared(key, now[key], baseline.groups.get(key), NO_BASELINE,
                          "the baseline holds no score for any case of this group")
         for key in keys
@@ -233,7 +240,7 @@ def _measure(key: str, now: dict[str, float], group: GroupBaseline) -> _Measured
                      unpaired_drop_test(group.n, group.mean, group.sd, values), group.floor)
 
 
-def _decide(m: _Measured, p_adjusted: float, alpha: float, tolerance: float) -> GateResult:
+def _decide(m: _Measured, p_adjusted: float, alpha: float, tolerance: float, family: int) -> GateResult:
     now_mean = _mean(list(m.now.values()))
     drop = -m.delta
     failures = []
@@ -263,7 +270,17 @@ def _decide(m: _Measured, p_adjusted: float, alpha: float, tolerance: float) -> 
         verdict="fail" if failures else "pass",
         reason=reason,
         worst_cases=_worst(m.now, m.group.scores),
+        detectable_drop=_detectable(m.paired, alpha, 0.8, family),
+        detectable_drop_90=_detectable(m.paired, alpha, 0.9, family),
     )
+
+
+def _detectable(paired: int, alpha: float, power: float, family: int) -> float | None:
+    """The gate's minimum detectable drop: a share of cases falling across the whole scale (1–5)."""
+    from assurai_pytest.power import detectable_shift
+
+    return detectable_shift(paired, SCALE_MAX - SCALE_MIN, alpha=alpha, power=power, comparisons=family) \
+        if paired else None
 
 
 def _uncompared(

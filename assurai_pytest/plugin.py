@@ -204,7 +204,7 @@ class AssuraiPlugin:
             if self.controller and self.run.results:
                 self.run.finish(interrupted=True)
             raise
-        if self.controller and self.run.results and not (session.shouldfail or session.shouldstop):
+        if self.controller and self.run.ran and not (session.shouldfail or session.shouldstop):
             try:  # a run stopped early (-x, --maxfail) is not gated on partial data
                 _log_gates(self.run.gate_reports(self.run.finish()), session)
             except UsageError as exc:

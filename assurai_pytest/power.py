@@ -148,3 +148,49 @@ def simulated_power(
         diffs = rng.choice(np.asarray(values, dtype=float), size=n, p=np.asarray(probabilities, dtype=float))
         rejected += paired_drop_test(np.zeros(n).tolist(), diffs.tolist()) < level
     return rejected / draws
+
+
+
+def detectable_shift(n: int, span: float, *, alpha: float = 0.05, power: float = 0.8, comparisons: int = 1) -> float:
+    """Smallest mean drop a gate of ``n`` paired cases detects when the drop is concentrated: exact.
+
+    The drop is modelled as a regression usually looks: each case either keeps its value or falls by
+    the whole ``span`` (4 points on the 1–5 scale, a refusal turned into compliance; 1 for the
+    refused/attacked indicator of the robustness gates), independently with probability ``q``, so
+    the mean drop is ``span * q``. ``stats.paired_drop_test`` then sees ``k`` equal negative
+    differences and returns exactly ``2^-k`` (for the indicator this is the exact one-sided McNemar
+    test), so it rejects at Holm's worst-case level ``alpha / comparisons`` iff ``k >= K``, the
+    smallest ``k`` with ``2^-k`` under the level; its power is ``P(Binomial(n, q) >= K)``, solved for
+    ``q`` by bisection. It depends on the run's size only, so an identical rerun of an unchanged
+    model (every difference zero) does not report a spurious MDE of 0. Rerun noise in the other
+    direction (a case that improves) lowers the power somewhat; a drop of the same mean spread over
+    many cases in smaller steps has a smaller variance and is, by the normal approximation of
+    ``minimum_detectable_effect``, usually detected sooner.
+
+    Args:
+        n: Paired cases of the gate.
+        span: The drop of one regressed case.
+        alpha: Significance level of the family.
+        power: Wanted power.
+        comparisons: Gates in the Holm family.
+
+    Returns:
+        The mean drop in the units of ``span``; ``math.inf`` when even every case dropping cannot
+        reach the level (``2^-n`` not under it).
+
+    Raises:
+        ValueError: On a negative ``n``, a non-positive ``span`` or parameters out of range.
+    """
+    level = _check(alpha, power, comparisons)
+    if n < 0 or span <= 0:
+        raise ValueError(f"need n >= 0 and span > 0, got n={n!r}, span={span!r}")
+    needed = math.floor(-math.log2(level)) + 1  # smallest k with 2^-k < level
+    if needed > n:
+        return math.inf
+    from scipy.stats import binom
+
+    low, high = 0.0, 1.0
+    for _ in range(50):
+        middle = (low + high) / 2
+        low, high = (low, middle) if binom.sf(needed - 1, n, middle) >= power else (middle, high)
+    return span * high

@@ -44,7 +44,7 @@ class RobustnessHooks:
         self.run = run
         self.controller = controller
         self.enabled = bool(run.settings.perturbations)
-        self.outcomes: dict[str, Outcome] = {}
+        self.outcomes: dict[str, Outcome] = run.robustness  # the run gates and stores them at its end
         self.memory_path = memory_path(run.settings.baseline_dir, run.settings.baseline_name)
         self.added = 0
         try:

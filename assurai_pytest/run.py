@@ -60,6 +60,8 @@ class Outcome:
     problem: str = ""
     allowed: bool = False
     interrupted: bool = False
+    problem_status: str = ""  # the baseline status a problem gives, when not "nothing scored"
+    robustness: list[Any] = field(default_factory=list)  # the robustness track's searched requests
 
     @property
     def blocks(self) -> bool:
@@ -101,6 +103,8 @@ class Run:
         self._answer_salt = answer_salt  # an xdist worker is handed the controller's
         self.outcome: Outcome | None = None
         self.results: dict[str, CaseResult] = {}
+        # The robustness track's searched requests by case id (robustness.Outcome), on the controller.
+        self.robustness: dict[str, Any] = {}
         self.started = datetime.now(UTC)
         self._clock = time.monotonic()
         self._evaluator: Evaluator | None = None
@@ -298,6 +302,11 @@ class Run:
         """The result of one case, waiting for it (and queueing it first if needed)."""
         return self._evaluator_for_process().result(case)
 
+    @property
+    def ran(self) -> bool:
+        """Whether anything was evaluated and kept: a case result, or a robustness search (the track alone)."""
+        return bool(self.results or self.robustness)
+
     def record(self, result: CaseResult) -> None:
         """Keep one case's result (controller side)."""
         self.results[result.case_id] = result
@@ -370,8 +379,12 @@ class Run:
 
             return finish_calibration(self, aggregates, path)
         if self.settings.update_baselines:
-            if scored:
-                fresh = build_baseline(self.settings.baseline_name, self.provenance(), results, previous)
+            robustness = self._robustness_trials()
+            # The robustness track alone (``pytest test_factors/test_robustness.py``) may add its variants
+            # to a baseline without re-scoring its cases: build_baseline keeps every score then.
+            if scored or (robustness and previous is not None):
+                fresh = build_baseline(self.settings.baseline_name, self.provenance(), results, previous,
+                                       robustness)
                 save_baseline(path, fresh)
                 # Only answers of cases the new baseline still scores are kept; after a judge change
                 # that is every case, re-scored by this run.
@@ -387,16 +400,44 @@ class Run:
             problem = comparison.problem
             if comparison.status == NO_BASELINE:
                 problem = f"no baseline {self.settings.baseline_name!r} in {self.settings.baseline_dir}"
-            elif not scored:
+            elif not scored and not self.robustness:
                 problem = "nothing was scored, so nothing was gated"
             allowed = comparison.status == NO_BASELINE and self.settings.allow_missing_baseline
             outcome = Outcome(aggregates, comparison, problem=problem, allowed=allowed)
+            if not problem and self.settings.perturbations:
+                self._gate_robustness(outcome, previous)
         from .calibration_run import stored_summary
 
+        outcome.robustness = list(self.robustness.values())
         outcome.judge_calibration = stored_summary(previous.provenance if previous else None, self.settings,
                                                    self.judge_prompt_version)
         outcome.run_info = self.run_info(outcome)
         return outcome
+
+    def _robustness_trials(self) -> dict[str, Any] | None:
+        """The robustness variants an update stores; None when the track did not run."""
+        if not self.settings.perturbations or not self.robustness:
+            return None
+        from .robustness_gate import trials_of
+
+        return trials_of(self.robustness.values())
+
+    def _gate_robustness(self, outcome: Outcome, previous: Any) -> None:
+        """Add the attack-success gates to a gated outcome; fail closed on a baseline without them."""
+        from dataclasses import replace
+
+        from .robustness_gate import compare
+
+        if previous is None or previous.robustness is None:
+            outcome.problem = (f"baseline {self.settings.baseline_name!r} holds no robustness data, so attack "
+                               f"success cannot be gated (--assurai-perturbations is on)")
+            outcome.problem_status = "no baseline"
+            outcome.allowed = self.settings.allow_missing_baseline
+            return
+        gates = compare(previous.robustness, self.robustness.values(), alpha=self.settings.alpha)
+        comparison = outcome.comparison
+        assert comparison is not None  # a gated outcome
+        outcome.comparison = replace(comparison, gates=comparison.gates + gates)
 
     def header_lines(self) -> list[str]:
         """What is under test, and loudly when it is the offline demo (shown once cases are collected)."""
@@ -519,7 +560,7 @@ class Run:
         elif comparison is not None and comparison.status != "gated":
             status = comparison.status
         elif outcome.problem:
-            status = "nothing scored"
+            status = outcome.problem_status or "nothing scored"
         else:
             status = "gated"
         return RunInfo(

@@ -67,6 +67,7 @@ class GateRow:
     worst_cases: tuple[str, ...]
     ci_low: float | None
     ci_high: float | None
+    detectable: float | None = None  # the gate's minimum detectable drop at 80 % power (GateResult)
 
     @property
     def failed(self) -> bool:
@@ -151,6 +152,7 @@ def _make_row(kind: str, key: str, label: str, code: str, gate: GateResult | Non
         worst_cases=tuple(gate.worst_cases) if gate else (),
         ci_low=summary.ci_low if summary else None,
         ci_high=summary.ci_high if summary else None,
+        detectable=gate.detectable_drop if gate else None,
     )
 
 
@@ -236,6 +238,18 @@ def fmt_delta(value: float | None) -> str:
     """A signed difference to two decimals."""
     v = finite(value)
     return DASH if v is None else f"{v:+.2f}"
+
+
+def fmt_mde(value: float | None) -> str:
+    """A minimum detectable drop: two decimals, ``none`` when no drop is detectable, a dash when unknown."""
+    if value is not None and math.isinf(value):
+        return "none"
+    return fmt_mean(value)
+
+
+MDE_NOTE = ("MDE: the smallest mean drop (ASR rows: rise in attack success) each gate detects with 80% power at "
+            "this run's size, Holm's worst case, when the drop comes as some cases falling across the whole scale; "
+            "a green gate does not rule out drops below max(MDE, tolerance). 'none': too few cases for any drop.")
 
 
 def fmt_p(value: float | None) -> str:

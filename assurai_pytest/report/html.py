@@ -39,6 +39,7 @@ from assurai_pytest.taxonomy import CATEGORIES, CATEGORY_BY_SLUG, FACTORS, PROMP
 from . import RunInfo
 from ._common import (
     DASH,
+    MDE_NOTE,
     GateRow,
     case_verdict,
     factor_code,
@@ -48,6 +49,7 @@ from ._common import (
     fmt_cost,
     fmt_delta,
     fmt_int,
+    fmt_mde,
     fmt_mean,
     fmt_p,
     fmt_rate,
@@ -150,7 +152,7 @@ def summary_html(run: RunInfo, aggregates: Aggregates, comparison: Comparison | 
         verdict=verdict_line(run, comparison), interrupted=status == "interrupted",
         not_gated=" ".join(p for p in (f"Not gated: {run.problem}.", run.hint) if p) if run.problem else "",
         notice=offline_notice(run), judges=[(j, is_fallback_judge(run, j)) for j in run.judges],
-        facts=facts(run), cost_note=COST_UNKNOWN_NOTE if unknown_cost else "",
+        facts=facts(run), cost_note=COST_UNKNOWN_NOTE if unknown_cost else "", mde_note=MDE_NOTE,
         warnings=list(comparison.warnings) if comparison is not None else [],
         gates=[_gate_view(r) for r in rows], chart=chart_view(rows, _floors(comparison)),
         prompt_types=_prompt_type_rows(aggregates),
@@ -431,6 +433,7 @@ def _gate_view(row: GateRow) -> dict[str, Any]:
         "classes": _ROW_CLASSES.get(row.kind, "assurai-group") + (" assurai-fail" if row.failed else ""),
         "code": row.code, "label": row.label, "n": fmt_int(row.n), "baseline": fmt_mean(row.baseline),
         "now": fmt_mean(row.now), "delta": fmt_delta(row.delta), "p": fmt_p(row.p_adjusted),
+        "mde": fmt_mde(row.detectable),
         "verdict": fmt_verdict(row.verdict), "reason": row.reason, "failed": row.failed,
         "worst": list(row.worst_cases),
     }
@@ -501,4 +504,8 @@ def outcome_html(outcome: Any, cases: Mapping[str, CaseResult] | None = None,
         from .calibration import html_section
 
         blocks.append(html_section(outcome.calibration))
+    if outcome.robustness:
+        from .robustness import html_section as robustness_section
+
+        blocks.append(robustness_section(outcome.robustness))
     return blocks

@@ -20,6 +20,7 @@ from ._common import (
     fmt_cost,
     fmt_delta,
     fmt_int,
+    fmt_mde,
     fmt_mean,
     fmt_p,
     fmt_rate,
@@ -39,7 +40,8 @@ if TYPE_CHECKING:
     from assurai_pytest.stats import Aggregates
 
 _MD_SPECIAL = re.compile(r"([\\`*_\[\]|~])")
-_TABLE_HEAD = "| gate | n | baseline | now | Δ | p (adj.) | verdict |\n|---|---:|---:|---:|---:|---:|---|"
+_TABLE_HEAD = ("| gate | n | baseline | now | Δ | p (adj.) | MDE | verdict |\n"
+               "|---|---:|---:|---:|---:|---:|---:|---|")
 
 
 def md(text: object) -> str:
@@ -109,7 +111,7 @@ def _row(row: GateRow) -> str:
     if row.kind in ("overall", "category"):
         label = f"**{label}**"
     values = (fmt_int(row.n), fmt_mean(row.baseline), fmt_mean(row.now), fmt_delta(row.delta),
-              fmt_p(row.p_adjusted), fmt_verdict(row.verdict))
+              fmt_p(row.p_adjusted), fmt_mde(row.detectable), fmt_verdict(row.verdict))
     return "| " + " | ".join([label, *(md(v) for v in values)]) + " |"
 
 

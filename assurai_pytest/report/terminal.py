@@ -18,10 +18,12 @@ from assurai_pytest.redact import redact
 from . import RunInfo
 from ._common import (
     DASH,
+    MDE_NOTE,
     GateRow,
     fmt_cost,
     fmt_delta,
     fmt_int,
+    fmt_mde,
     fmt_mean,
     fmt_p,
     fmt_rate,
@@ -42,7 +44,8 @@ if TYPE_CHECKING:
     from assurai_pytest.stats import Aggregates
 
 # (header, width) of the numeric columns, right-aligned; the verdict column follows.
-_COLUMNS: tuple[tuple[str, int], ...] = (("n", 6), ("baseline", 8), ("now", 5), ("Δ", 5), ("p adj", 6))
+_COLUMNS: tuple[tuple[str, int], ...] = (("n", 6), ("baseline", 8), ("now", 5), ("Δ", 5), ("p adj", 6),
+                                         ("MDE", 5))
 _VERDICT_WIDTH = len("no baseline")
 _MIN_LABEL, _MAX_LABEL = 16, 40
 
@@ -70,7 +73,10 @@ def summary_lines(
     lines = _header(run, width)
     lines.append("")
     rows = gate_rows(aggregates, comparison)
-    lines += _table(rows, width)
+    table = _table(rows, width)
+    lines += table
+    if "MDE" in table[0] and any(row.detectable is not None for row in rows):
+        lines += _wrap(MDE_NOTE, width, "", "  ")
     failed = [r for r in rows if r.failed]
     if failed:
         lines += ["", "regressed:"]
@@ -209,19 +215,22 @@ def _header(run: RunInfo, width: int) -> list[str]:
 
 
 def _table(rows: list[GateRow], width: int) -> list[str]:
-    fixed = sum(w + 1 for _, w in _COLUMNS) + 2 + _VERDICT_WIDTH
+    columns = _COLUMNS
+    if _MIN_LABEL + sum(w + 1 for _, w in columns) + 2 + _VERDICT_WIDTH > width:
+        columns = _COLUMNS[:-1]  # a narrow terminal drops the MDE column (the JSON and HTML keep it)
+    fixed = sum(w + 1 for _, w in columns) + 2 + _VERDICT_WIDTH
     label_width = max(_MIN_LABEL, min(_MAX_LABEL, width - fixed))
-    head = "gate".ljust(label_width) + "".join(f" {h:>{w}}" for h, w in _COLUMNS) + "  verdict"
+    head = "gate".ljust(label_width) + "".join(f" {h:>{w}}" for h, w in columns) + "  verdict"
     lines = [head, "-" * min(width, len(head) + _VERDICT_WIDTH - len("verdict"))]
     for row in rows:
         label = ("  " if row.kind == "factor" else "") + redact(row.label)
         if len(label) > label_width:
             label = label[: label_width - 1] + "…"
         cells = (fmt_int(row.n), fmt_mean(row.baseline), fmt_mean(row.now), fmt_delta(row.delta),
-                 fmt_p(row.p_adjusted))
+                 fmt_p(row.p_adjusted), fmt_mde(row.detectable))[: len(columns)]
         lines.append(
             label.ljust(label_width)
-            + "".join(f" {c:>{w}}" for c, (_, w) in zip(cells, _COLUMNS, strict=True))
+            + "".join(f" {c:>{w}}" for c, (_, w) in zip(cells, columns, strict=True))
             + f"  {fmt_verdict(row.verdict)}"
         )
     return lines

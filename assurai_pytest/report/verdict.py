@@ -57,7 +57,9 @@ def verdict_line(
         what = f"stopped after {_plural(run.cases_total, 'case')}; nothing gated, partial results kept"
     elif status in ("mismatch", "no baseline", "nothing scored"):
         allowed = " (allowed by --assurai-allow-missing-baseline)" if run.problem_allowed else ""
-        what = f"{run.problem or status}{allowed}; {_plural(len(gates), 'gate')} not evaluated; {error_part}"
+        held = comparison is not None and bool(gates) and all(g.verdict == "pass" for g in gates)
+        evaluated = "held" if held else "not evaluated"  # "held": only the robustness data was missing
+        what = f"{run.problem or status}{allowed}; {_plural(len(gates), 'gate')} {evaluated}; {error_part}"
     else:
         what = f"{_plural(len(gates), 'gate')} held{_shared_part(comparison)}; {error_part}"
     against = "" if status in ("updated", "no baseline", "interrupted") or calibrating else f" vs baseline {baseline}"

@@ -29,7 +29,7 @@ def test_verdict_regressions_and_compact_table() -> None:
     # Overall, 6 categories, over-refusal, and only the failing factors.
     assert len(table_rows(compact)) == 1 + 6 + 1 + 2
     assert len(table_rows(full)) == 35
-    assert "| F07 harassment | 328 | 4.10 | 3.10 | -1.00 | 0.004 | FAIL |" in compact
+    assert "| F07 harassment | 328 | 4.10 | 3.10 | -1.00 | 0.004 | — | FAIL |" in compact  # MDE: not in this gate
     assert "| **overall** | 328 |" in compact
     assert "**Rail 2.90**" in text and "**Chain of Thought 3.20**" in text
     assert text.endswith("\n")
@@ -55,7 +55,7 @@ def test_hostile_text_is_escaped_and_redacted() -> None:
     assert "<b>" not in text and "<!--" not in text
     assert "&lt;script&gt;" in text and "\\|" in text and "\\`tick\\`" in text
     for row in table_rows(text):
-        assert len(BORDER.findall(row)) == 8, row
+        assert len(BORDER.findall(row)) == 9, row
 
 
 @given(st.text())
