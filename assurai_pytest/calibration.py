@@ -24,6 +24,8 @@ from typing import Any, Literal
 
 import numpy as np
 
+from .taxonomy import factor_code
+
 GRADES = 5
 HumanScale = Literal["risk", "safety"]
 HUMAN_SCALES: tuple[str, ...] = ("risk", "safety")
@@ -258,4 +260,4 @@ def figures_summary(figures_: CalibrationFigures, *, judge: str, judge_prompt_ve
 
 def by_factor_codes(by_factor: Mapping[int, Agreement]) -> dict[str, dict[str, Any]]:
     """``F07`` → agreement dict, for JSON."""
-    return {f"F{number:02d}": value.to_dict() for number, value in by_factor.items()}
+    return {factor_code(number): value.to_dict() for number, value in by_factor.items()}

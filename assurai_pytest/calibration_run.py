@@ -28,7 +28,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from .calibration import CalibrationFigures, ScoredPair, calibrate, figures_summary, to_safety
-from .cases import Selection
+from .cases import Selection, make_case_id
 from .errors import UsageError
 from .records import Case, CaseResult, Dataset, Message, ModelReply, Usage
 
@@ -100,8 +100,7 @@ def _bundled_items(path: Path) -> list[CalibrationItem]:
 
     items = []
     for row in load_calibration(path):
-        local = row.id.replace("-", "_").replace(".", "_")
-        case = Case(id=f"F{row.factor:02d}-{row.prompt_type}-{local}", instance_id=row.id, factor=row.factor,
+        case = Case(id=make_case_id(row.factor, row.prompt_type, row.id), instance_id=row.id, factor=row.factor,
                     prompt_type=row.prompt_type, modality="text", expected=row.expected,  # type: ignore[arg-type]
                     messages=(Message("user", row.prompt),), tags=tuple(filter(None, (row.kind, row.speech_level))))
         items.append(CalibrationItem(case, row.answer, to_safety(row.human_score, row.scale), row.scale,
@@ -112,14 +111,13 @@ def _bundled_items(path: Path) -> list[CalibrationItem]:
 def _release_items(dataset: Dataset, human_scale: str) -> list[CalibrationItem]:
     items = []
     for instance in dataset.instances:
-        local = "".join(ch if ch.isascii() and (ch.isalnum() or ch == "_") else "_" for ch in instance.id)
         messages = instance.messages or (Message("user", instance.prompt or instance.seed or ""),)
         for k, candidate in enumerate(instance.candidates, start=1):
             if candidate.human_score is None:
                 continue
             media = (str((dataset.root / candidate.media).resolve()),) if candidate.media else ()
             number = candidate.number or k
-            case = Case(id=f"F{instance.factor:02d}-{instance.prompt_type or 'q_only'}-{local}-c{number}",
+            case = Case(id=make_case_id(instance.factor, instance.prompt_type or "q_only", instance.id, f"c{number}"),
                         instance_id=instance.id, factor=instance.factor,
                         prompt_type=instance.prompt_type or "q_only", modality=instance.modality,
                         expected=instance.expected, messages=messages, media=media)

@@ -18,7 +18,7 @@ from typing import TypeVar
 from .errors import DatasetError, UsageError
 from .generate import Rendered, render
 from .records import Case, Dataset, Instance
-from .taxonomy import FACTOR_BY_NUMBER, FACTOR_BY_SLUG, MODALITIES, PROMPT_TYPES
+from .taxonomy import FACTOR_BY_NUMBER, FACTOR_BY_SLUG, MODALITIES, PROMPT_TYPES, factor_code
 
 _K = TypeVar("_K", bound=Hashable)
 
@@ -75,9 +75,14 @@ def case_id(instance: Instance, rendered: Rendered) -> str:
         ``F{factor:02d}-{prompt type}-{local}`` plus ``-{sub-type}`` for a role-play variant,
         where ``local`` is the instance id with anything outside ``[A-Za-z0-9_]`` made ``_``.
     """
-    local = _UNSAFE_ID_CHARS.sub("_", instance.id)
-    suffix = f"-{rendered.variant}" if rendered.variant else ""
-    return f"F{instance.factor:02d}-{rendered.prompt_type}-{local}{suffix}"
+    return make_case_id(instance.factor, rendered.prompt_type, instance.id, rendered.variant or "")
+
+
+def make_case_id(factor: int, prompt_type: str, instance_id: str, suffix: str = "") -> str:
+    """The one case-id format: ``F{factor:02d}-{prompt type}-{local}[-{suffix}]``, ``local`` being
+    ``instance_id`` with anything outside ``[A-Za-z0-9_]`` made ``_`` (test ids stay ASCII)."""
+    local = _UNSAFE_ID_CHARS.sub("_", instance_id)
+    return f"{factor_code(factor)}-{prompt_type}-{local}" + (f"-{suffix}" if suffix else "")
 
 
 def allocate(counts: Mapping[str, int], total: int) -> dict[str, int]:

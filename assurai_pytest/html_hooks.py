@@ -10,12 +10,8 @@ from typing import Any
 
 import pytest
 
-from .records import CaseResult
 from .run import Run
 from .stash import CASE_PROPERTY, GATE_PROPERTY, report_property
-
-# Keep an 11,480-case report usable: full text for what a reviewer must read, the rest cut.
-QUIET_CASE_CHARS = 1500
 
 
 class HtmlHooks:
@@ -31,7 +27,7 @@ class HtmlHooks:
         if self.run.outcome is not None:
             from .report.html import outcome_html
 
-            summary.extend(outcome_html(self.run.outcome))
+            summary.extend(outcome_html(self.run.outcome, self.run.results, self.run.baseline_answers))
 
     @pytest.hookimpl
     def pytest_html_report_title(self, report: Any) -> None:
@@ -55,28 +51,10 @@ class HtmlHooks:
         case = self.run.results.get(case_id) if case_id is not None else None
         cells[2:2] = list(row_cells(case, report_property(report, GATE_PROPERTY)).values())
 
+    @pytest.hookimpl
+    def pytest_html_results_table_html(self, report: pytest.TestReport, data: list[str]) -> None:
+        """A skip's reason as text, not a Python tuple; no log noise under a case that passed."""
+        from .report.html import row_log
 
-def add_case_details(report: pytest.TestReport, result: CaseResult, before: Any = None) -> None:
-    """Attach the collapsed case details to the report pytest-html renders; a case that regressed
-    from the baseline's answer (or is unsafe) shows that answer beside the new one."""
-    from pytest_html import extras
-
-    from .report.html import case_html
-
-    quiet = result.status == "ok" and result.score is not None and result.score > 2 \
-        and result.label != "over_refusal"
-    changed = before is not None and result.score is not None and (result.score < before.score or not quiet)
-    details = case_html(result, max_chars=QUIET_CASE_CHARS if quiet else None, before=before if changed else None)
-    report.extras = [*getattr(report, "extras", []), extras.html(details)]  # type: ignore[attr-defined]
-
-
-def add_worst_cases(report: pytest.TestReport, run: Run) -> None:
-    """Attach the full details of a failed gate's worst cases, beside their baseline answers."""
-    from pytest_html import extras
-
-    from .report.html import case_html
-
-    gate = report_property(report, GATE_PROPERTY) or {}
-    details = [extras.html(case_html(run.results[case], worst=True, before=run.baseline_answers.get(case)))
-               for case in gate.get("worst_cases", ()) if case in run.results]
-    report.extras = [*getattr(report, "extras", []), *details]  # type: ignore[attr-defined]
+        is_case = report_property(report, CASE_PROPERTY, str) is not None
+        data[:] = row_log(report.outcome, report.longrepr, is_case, data)

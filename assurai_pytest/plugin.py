@@ -72,7 +72,7 @@ def _register(config: pytest.Config, run: Run) -> None:
     config.stash[RUN_KEY] = run
     controller = not is_worker(config)
     html = controller and config.pluginmanager.hasplugin("html") and bool(config.getoption("htmlpath", None))
-    config.pluginmanager.register(AssuraiPlugin(run, controller=controller, html=html), "assurai-run")
+    config.pluginmanager.register(AssuraiPlugin(run, controller=controller), "assurai-run")
     register_robustness(config, run, controller=controller)
     if config.pluginmanager.hasplugin("xdist"):
         from .xdist_scheduling import XdistHooks
@@ -184,10 +184,9 @@ def pytest_runtest_makereport(item: pytest.Item,
 class AssuraiPlugin:
     """Controller- and worker-side hooks of one run, registered in ``pytest_configure``."""
 
-    def __init__(self, run: Run, *, controller: bool = True, html: bool = False) -> None:
+    def __init__(self, run: Run, *, controller: bool = True) -> None:
         self.run = run
         self.controller = controller
-        self.html = html
 
     @pytest.hookimpl(tryfirst=True)
     def pytest_runtest_logreport(self, report: pytest.TestReport) -> None:
@@ -195,10 +194,6 @@ class AssuraiPlugin:
         result = _take_result(report) if self.controller else None
         if result is not None:
             self.run.record(result)
-            if self.html:
-                from .html_hooks import add_case_details
-
-                add_case_details(report, result, self.run.baseline_answers.get(result.case_id))
 
     @pytest.hookimpl(wrapper=True)
     def pytest_runtestloop(self, session: pytest.Session) -> Iterator[Any]:
@@ -211,7 +206,7 @@ class AssuraiPlugin:
             raise
         if self.controller and self.run.results and not (session.shouldfail or session.shouldstop):
             try:  # a run stopped early (-x, --maxfail) is not gated on partial data
-                _log_gates(self.run.gate_reports(self.run.finish()), session, self.run if self.html else None)
+                _log_gates(self.run.gate_reports(self.run.finish()), session)
             except UsageError as exc:
                 raise pytest.UsageError(str(exc)) from None
         return result
@@ -242,14 +237,10 @@ class AssuraiPlugin:
             reporter.write_line(verdict[0], red=not verdict[1], green=verdict[1], bold=True)
 
 
-def _log_gates(gates: list[GateReport], session: pytest.Session, html_run: Run | None) -> None:
-    """Report each gate as a test of its own; a failed gate's worst cases go to the HTML report."""
+def _log_gates(gates: list[GateReport], session: pytest.Session) -> None:
+    """Report each gate as a test of its own (the HTML report lists the worst cases once, in its summary)."""
     for gate in gates:
         for report in _test_reports(gate, session):
-            if html_run is not None and report.when == "call" and report.failed:
-                from .html_hooks import add_worst_cases
-
-                add_worst_cases(report, html_run)
             session.config.hook.pytest_runtest_logreport(report=report)
 
 

@@ -20,6 +20,7 @@ from .engine import Evaluator, Target, evaluate_case
 from .errors import UsageError
 from .records import Case, CaseResult, Dataset, Usage
 from .settings import Settings
+from .taxonomy import factor_code
 
 TRACKS: dict[str, str] = {
     "harmful": "text prompts that a safe model refuses or answers safely",
@@ -409,7 +410,7 @@ class Run:
     @staticmethod
     def item_properties(result: CaseResult) -> list[tuple[str, object]]:
         """The JUnit properties of a case's item."""
-        return [("assurai_factor", f"F{result.factor:02d}"), ("assurai_prompt_type", result.prompt_type),
+        return [("assurai_factor", factor_code(result.factor)), ("assurai_prompt_type", result.prompt_type),
                 ("assurai_score", "" if result.score is None else result.score), ("assurai_label", result.label)]
 
     @staticmethod

@@ -68,7 +68,10 @@ class Settings:
     @property
     def offline_demo(self) -> bool:
         """True when the scripted model or the rules judge stands in for a real one."""
-        return self.model.startswith("assurai/") or RULES_JUDGE in self.judges
+        from .judge.rules import is_rules_spec
+        from .models.scripted import is_scripted
+
+        return is_scripted(self.model) or any(is_rules_spec(j) for j in self.judges)
 
 
     @property

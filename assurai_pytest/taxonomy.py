@@ -32,7 +32,7 @@ class Factor:
     @property
     def code(self) -> str:
         """The factor as it appears in case ids, e.g. ``F07``."""
-        return f"F{self.number:02d}"
+        return factor_code(self.number)
 
 
 @dataclass(frozen=True)
@@ -140,3 +140,8 @@ APPLICABILITY: dict[int, tuple[str, ...]] = {
 
 # Factors whose role-playing cases are rendered once per sub-type rather than once in all.
 ROLE_PLAY_ONLY: frozenset[int] = frozenset(n for n, t in APPLICABILITY.items() if t == (_RP,))
+
+
+def factor_code(number: int) -> str:
+    """``7`` → ``F07``: a factor as case ids, baselines and reports name it (the one place of that format)."""
+    return f"F{number:02d}"

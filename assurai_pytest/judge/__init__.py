@@ -17,7 +17,7 @@ from .panel import PanelJudge
 from .parse import parse_grade
 from .repeat import RepeatedJudge
 from .rubric import RubricJudge
-from .rules import RulesJudge
+from .rules import RulesJudge, is_rules_spec
 
 if TYPE_CHECKING:
     from assurai_pytest.models.client import ModelClient
@@ -27,7 +27,7 @@ __all__ = ["CallOptions", "Judge", "PanelJudge", "RepeatedJudge", "RubricJudge",
 
 
 def _one(item: str, client: ModelClient | None, api_base: str | None, options: CallOptions) -> Judge:
-    if item.lower() == "rules":
+    if is_rules_spec(item):
         return RulesJudge()
     prefix, colon, model = item.partition(":")
     guard = GUARDS.get(prefix.lower()) if colon else None

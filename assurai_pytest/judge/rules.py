@@ -315,6 +315,11 @@ def assess(text: str, expected: str) -> tuple[int, str, str]:
     return _benign(found) if expected == "answer" else _harmful(found)
 
 
+def is_rules_spec(spec: str) -> bool:
+    """True for the judge spec that names this judge (``rules``, any case)."""
+    return spec.strip().lower() == RulesJudge.name
+
+
 class RulesJudge:
     """The offline keyword judge; labelled as a fallback in every reason."""
 

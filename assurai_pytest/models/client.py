@@ -36,12 +36,13 @@ from assurai_pytest.models._litellm import import_litellm
 from assurai_pytest.models.cache import ResponseCache
 from assurai_pytest.models.limits import AdaptiveLimit, CircuitBreaker, RateLimiter
 from assurai_pytest.models.reasoning import split_reasoning
-from assurai_pytest.models.request import SCRIPTED_PREFIX, ModelRequest
+from assurai_pytest.models.request import ModelRequest
+from assurai_pytest.models.scripted import is_scripted
 from assurai_pytest.records import Message, ModelReply, Usage
 from assurai_pytest.redact import redact
 from assurai_pytest.settings import Settings
+from assurai_pytest.taxonomy import MODALITIES
 
-MODALITIES = ("text", "image", "audio", "video")
 OFFLINE_ENV = "ASSURAI_OFFLINE"
 _SUPPORT_FUNCTIONS = {
     "image": "supports_vision",
@@ -218,7 +219,7 @@ class LiteLLMClient:
         """
         if modality not in MODALITIES:
             raise ValueError(f"unknown modality {modality!r}; choose from {MODALITIES}")
-        if modality == "text" or model.startswith(SCRIPTED_PREFIX):
+        if modality == "text" or is_scripted(model):
             return True
         memo = (f"{model}@{api_base or ''}", modality)
         if memo not in self._supports:

@@ -13,10 +13,9 @@ from pathlib import Path
 from typing import Any
 
 from assurai_pytest.errors import UsageError
-from assurai_pytest.models.scripted import PROVIDER
+from assurai_pytest.models.scripted import is_scripted
 from assurai_pytest.records import Message
 
-SCRIPTED_PREFIX = f"{PROVIDER}/"
 _AUDIO_FORMATS = {".wav": "wav", ".mp3": "mp3"}
 _CACHE_KEY_VERSION = 1
 
@@ -48,7 +47,7 @@ class ModelRequest:
     @property
     def scripted(self) -> bool:
         """True for the offline ``assurai/…`` models."""
-        return self.model.startswith(SCRIPTED_PREFIX)
+        return is_scripted(self.model)
 
     def cache_key(self) -> str:
         """A sha256 hex digest of everything that changes the answer.

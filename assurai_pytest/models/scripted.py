@@ -96,6 +96,11 @@ class ScriptedError(Exception):
         self.message = message
 
 
+
+def is_scripted(model: str) -> bool:
+    """True for a model of this provider (``assurai/…``): scripted or replayed, never a real model."""
+    return model.startswith(f"{PROVIDER}/")
+
 def prompt_text(messages: Sequence[Mapping[str, Any]]) -> str:
     """The text of the last user turn (text parts of a multimodal turn joined by spaces)."""
     for message in reversed(messages):

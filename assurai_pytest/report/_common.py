@@ -11,10 +11,18 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
+from assurai_pytest.judge.rules import is_rules_spec
 from assurai_pytest.records import REFUSAL_LABELS, CaseResult
 from assurai_pytest.redact import redact
 from assurai_pytest.stats import UNSAFE_MAX_SCORE
-from assurai_pytest.taxonomy import CATEGORIES, FACTOR_BY_NUMBER, FACTORS, PROMPT_TYPE_BY_SLUG, PROMPT_TYPES
+from assurai_pytest.taxonomy import (
+    CATEGORIES,
+    FACTOR_BY_NUMBER,
+    FACTORS,
+    PROMPT_TYPE_BY_SLUG,
+    PROMPT_TYPES,
+    factor_code,
+)
 
 from . import RunInfo
 
@@ -64,11 +72,6 @@ class GateRow:
     def failed(self) -> bool:
         """True when the gate regressed."""
         return self.verdict == "fail"
-
-
-def factor_code(number: int) -> str:
-    """``7`` → ``F07``."""
-    return f"F{number:02d}"
 
 
 def factor_label(number: int) -> str:
@@ -204,19 +207,9 @@ def case_verdict(result: CaseResult) -> str:
 
 def is_fallback_judge(run: RunInfo, judge: str) -> bool:
     """True for the rules judge; for every judge when the run is flagged fallback and names none."""
-    if is_rules_judge(judge):
+    if is_rules_spec(judge):
         return True
-    return run.judge_is_fallback and not any(is_rules_judge(j) for j in run.judges)
-
-
-def is_rules_judge(judge: str) -> bool:
-    """True for the offline rules keyword judge."""
-    return judge.strip().lower() == "rules"
-
-
-def is_scripted_model(model: str) -> bool:
-    """True for the offline scripted and replay providers (``assurai/…``)."""
-    return model.startswith("assurai/")
+    return run.judge_is_fallback and not any(is_rules_spec(j) for j in run.judges)
 
 
 def prompt_type_summaries(aggregates: Aggregates) -> list[tuple[str, Summary]]:

@@ -1,24 +1,22 @@
 """How the judge's calibration looks to people and machines: terminal table, HTML section, JSON object.
 
 Pure functions of :class:`~assurai_pytest.calibration_run.CalibrationOutcome` (this run's figures)
-or of the stored summary (figures kept with the baseline). HTML is rendered with a Jinja2 template
-with autoescaping on; every string has been through ``redact`` first.
+or of the stored summary (figures kept with the baseline). HTML is rendered with the report's Jinja2 environment
+(``templating.py``: autoescape, redaction); every string has been through ``redact`` first.
 """
 
 from __future__ import annotations
 
 import json
-from functools import cache
 from typing import TYPE_CHECKING, Any
 
 from assurai_pytest.calibration import GRADES, METRICS, Agreement, by_factor_codes
 from assurai_pytest.redact import redact
 
 from ._common import factor_label, prompt_type_name
+from .templating import render
 
 if TYPE_CHECKING:
-    from jinja2 import Template
-
     from assurai_pytest.calibration_run import CalibrationOutcome
 
 _NAMES = {"qwk": "QWK", "alpha": "α (ordinal)", "mae": "MAE", "exact": "exact", "within_one": "±1",
@@ -107,45 +105,13 @@ def results_object(outcome: CalibrationOutcome) -> dict[str, Any]:
     }
 
 
-_TEMPLATE = """\
-<section class="assurai-calibration" id="assurai-calibration">
-<h2>Judge calibration against human scores</h2>
-<p>{{ title }}</p>
-{% for warning in warnings %}<p class="assurai-calibration-warning"><strong>{{ warning }}</strong></p>{% endfor %}
-<table class="assurai-calibration-overall">
-<thead><tr><th>metric</th><th>value</th><th>95% CI</th></tr></thead>
-<tbody>{% for name, value, ci in overall %}<tr><td>{{ name }}</td><td>{{ value }}</td><td>{{ ci }}</td></tr>{% endfor %}
-</tbody></table>
-<p>{{ gate }}</p>
-<table class="assurai-calibration-confusion">
-<caption>Confusion matrix: rows judge, columns human (5 safest)</caption>
-<thead><tr><th></th>{% for k in grades %}<th>human {{ k }}</th>{% endfor %}</tr></thead>
-<tbody>{% for row in confusion %}<tr><th>judge {{ loop.index }}</th>{% for c in row %}<td>{{ c }}</td>{% endfor %}</tr>
-{% endfor %}</tbody></table>
-{% for title, rows in groups %}
-<table class="assurai-calibration-group" data-group="{{ title }}">
-<thead><tr><th>{{ title }}</th>{% for h in ("n", "QWK", "α", "MAE", "exact", "±1", "bias") %}<th>{{ h }}</th>
-{% endfor %}</tr></thead>
-<tbody>{% for row in rows %}<tr>{% for c in row %}<td>{{ c }}</td>{% endfor %}</tr>{% endfor %}</tbody>
-</table>
-{% endfor %}
-</section>
-"""
-
-
-@cache
-def _template() -> Template:
-    from jinja2 import Environment
-
-    return Environment(autoescape=True).from_string(_TEMPLATE)
-
-
 def html_section(outcome: CalibrationOutcome) -> str:
     """The calibration section for ``pytest_html_results_summary`` (escaped by the template)."""
     lines = terminal_lines(outcome)
     overall = outcome.figures.overall
     summary = outcome.summary
-    return _template().render(
+    return render(
+        "calibration.html.j2",
         title=lines[0],
         warnings=[redact(w) for w in summary.get("warnings", ())],
         overall=[(_NAMES[m], _fmt(getattr(overall, m), signed=m == "bias"), _ci(overall, m)) for m in METRICS],

@@ -1,51 +1,39 @@
-"""HTML fragments for a pytest-html 4.2 report: run summary, gate table, chart, case details.
+"""The AssurAI parts of a pytest-html 4.2 report: run summary, gate table, chart, case details, cells.
 
-Pure functions returning strings; nothing here imports pytest or pytest_html. pytest-html
-inserts these strings as raw HTML, so every dynamic value is redacted, then escaped with
-``html.escape(..., quote=True)`` here.
+The markup lives in Jinja2 templates under ``report/templates`` (autoescaped, every value redacted
+by the environment, see ``templating.py``); the functions here only shape plain values for them, and
+nothing here imports pytest or pytest_html.
 
 How pytest-html 4.2 uses them (read from ``pytest_html/basereport.py``, ``report_data.py``
-and ``resources/index.jinja2``, ``app.js``), and which hook should call which function:
+and ``resources/index.jinja2``, ``app.js``), and which hook calls which function:
 
-* ``pytest_html_results_summary(prefix, summary, postfix, session)`` runs once in the
-  controller's ``pytest_sessionfinish`` (trylast). Each list holds raw HTML strings rendered
-  into ``div.additional-summary.prefix|summary|postfix`` above ``table#results-table``.
-  Call ``summary.append(summary_html(run, aggregates, comparison))``: it carries the inline
-  ``<style>`` the case details use and the row filter's inline ``<script>``.
-* ``pytest_html_results_table_header(cells)`` runs once at session start with the list of
-  ``<th>`` strings (Result, Test, Duration, Links). Call ``cells[2:2] = table_header_cells()``.
-* ``pytest_html_results_table_row(report, cells)`` runs for every row pytest-html shows
-  (call reports, failed setup/teardown, failed collection) with the list of ``<td>`` strings.
-  Every row must receive the same number of cells at the same index as the header:
-  ``cells[2:2] = case_row_cells(result).values()`` for a case (the ``CaseResult`` from
-  ``report.user_properties``), ``gate_row_cells(gate)`` for a gate report and
-  ``blank_row_cells()`` for anything else. Columns whose ``<th>`` has class ``sortable``
-  are sorted by the text pytest-html pulls out of ``<td class="col-<name>">…</td>``.
-* Extras: ``report.extras`` (a list of ``pytest_html.extras.html(content)``) is read at
-  teardown in ``pytest_runtest_logreport`` on the controller, so set it in
-  ``pytest_runtest_makereport`` (call phase) or on the controller before pytest-html's
-  trylast ``pytest_runtest_logreport``. ``app.js`` inserts the content into
-  ``div.extraHTML`` of the row's hidden extras row. Attach
-  ``extras.html(case_html(result))`` to each case, and ``case_html(result, worst=True)``
-  for each worst case to the report of a failed gate.
-* ``pytest_html_results_table_html(report, data)`` receives the row's log lines; not needed.
+* ``pytest_html_results_summary`` runs once on the controller at session finish. Its strings are
+  inserted as raw HTML above ``table#results-table``: ``summary_html`` carries the inline style,
+  the verdict, the one worst-case list, the case data and the page script.
+* ``pytest_html_results_table_header`` / ``pytest_html_results_table_row``: ``table_header_cells``
+  and ``row_cells`` (a case's, a gate's or blank cells, same count and order as the header).
+  pytest-html keeps every row's cells, escaped, in one JSON attribute, so the cells are terse:
+  ``data-f`` (factor code), ``data-c`` (case id), ``data-v`` (verdict), unquoted where HTML allows.
+* A case's details are not a per-row extra: pytest-html would store them, JSON-escaped twice over,
+  once per row. ``summary_html`` stores them once as JSON (every distinct text once) with one row
+  template; the page script draws a case's details into its row when the row is opened.
 
-The results table is ``table#results-table``; each test is one
-``tbody.results-table-row.<outcome>`` (``id`` = node id, inserted unescaped) holding
-``tr.collapsible`` (the cells) and ``tr.extras-row``. ``app.js`` rebuilds the whole table
-on every sort, outcome filter or expand, so the row filter re-applies itself whenever
-``body``'s children change.
+The results table is ``table#results-table``; each test is one ``tbody.results-table-row``
+holding ``tr.collapsible`` (the cells) and ``tr.extras-row``. ``app.js`` rebuilds the whole table
+on every sort, outcome filter or expand, so the page script re-applies itself whenever ``body``'s
+children change.
 """
 
 from __future__ import annotations
 
+import base64
+import gzip
 import json
-from html import escape
+from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any
 
 from assurai_pytest.deployment import describe
 from assurai_pytest.records import CaseResult, Usage
-from assurai_pytest.redact import redact
 from assurai_pytest.taxonomy import CATEGORIES, CATEGORY_BY_SLUG, FACTORS, PROMPT_TYPE_BY_SLUG
 
 from . import RunInfo
@@ -73,6 +61,7 @@ from ._common import (
     redact_many,
     verdict_status,
 )
+from .templating import bare_or_quoted, render, static
 from .terminal import offline_notice
 from .verdict import verdict_line
 
@@ -80,130 +69,25 @@ if TYPE_CHECKING:
     from assurai_pytest.gate import Comparison, GateResult
     from assurai_pytest.stats import Aggregates, Summary
 
-# Column name → header text of the extra results-table columns, in display order.
+# Column name → header text of the extra results-table columns, in display order. The names are
+# short because pytest-html repeats them (as keys and classes) in every row of its JSON.
 COLUMNS: dict[str, str] = {
-    "assurai_factor": "Factor",
-    "assurai_prompt_type": "Prompt type",
-    "assurai_score": "Score",
-    "assurai_verdict": "Verdict",
+    "ai_factor": "Factor",
+    "ai_type": "Prompt type",
+    "ai_score": "Score",
+    "ai_verdict": "Verdict",
 }
 
-_STYLE = """<style>
-.assurai{color:#222;font-size:12px;margin:8px 0 16px}
-.assurai h2{margin:18px 0 6px}
-.assurai table{border-collapse:collapse;margin:4px 0 10px}
-.assurai th,.assurai td{border:1px solid #ddd;padding:2px 6px;text-align:left;vertical-align:baseline}
-.assurai th{white-space:nowrap;background:#f6f6f6}
-.assurai td.n{text-align:right;font-variant-numeric:tabular-nums;white-space:nowrap}
-.assurai table.assurai-gates td:first-child,.assurai table.assurai-groups td:first-child{white-space:nowrap}
-.assurai-meanbar{display:inline-block;width:60px;height:8px;margin-right:6px;background:#eee;vertical-align:middle}
-.assurai-meanbar span{display:block;height:8px;background:#4a7fc1}
-.assurai tr.assurai-low .assurai-meanbar span{background:#d08a00}
-.assurai-headline{font-size:13px;font-weight:bold}
-.assurai-headline-bad{color:#900}
-.assurai-goto{color:#06c;cursor:pointer;white-space:nowrap;border-bottom:1px dotted #06c}
-.assurai details.assurai-more summary{cursor:pointer;margin:4px 0}
-.assurai tr.assurai-refused td{background:#fff0c2}
-.assurai tr.assurai-overall td{font-weight:bold;background:#e8eefb}
-.assurai tr.assurai-cat td{font-weight:bold;background:#f1f1f1}
-.assurai tr.assurai-factor td:first-child{padding-left:18px}
-.assurai tr.assurai-fail td{background:#fdd;color:#900}
-.assurai tr.assurai-low td{background:#fff0c2}
-.assurai-verdict{font-size:15px;font-weight:bold;padding:6px 8px;border-radius:3px}
-.assurai-v-pass{background:#dfd;color:#060}
-.assurai-v-fail,.assurai-v-error{background:#fdd;color:#900}
-.assurai-v-other{background:#eee;color:#333}
-.assurai-before{border-left:4px solid #888;padding-left:.5em;background:#f6f6f6}
-.assurai-banner{border:2px solid #b00020;padding:.5em;font-weight:bold}
-.assurai-offline{border:2px dashed #c80;background:#fff7e6;padding:6px 8px}
-.assurai-badge{font-size:10px;background:#c80;color:#fff;border-radius:3px;padding:0 4px;margin-left:4px}
-.assurai-why{font-size:11px;font-weight:normal}
-.assurai-filter label{margin-right:12px}
-.assurai-case{color:#222;margin:4px 0}
-.assurai-case summary{cursor:pointer;font-weight:bold}
-.assurai-case pre{white-space:pre-wrap;word-break:break-word;margin:2px 0 6px;padding:4px;background:#f6f6f6}
-.assurai-case table{border-collapse:collapse}
-.assurai-case th,.assurai-case td{border:1px solid #ddd;padding:2px 6px;text-align:left;vertical-align:top}
-.assurai-worst summary,.assurai-err{color:#900}
-#results-table td.col-assurai_factor,#results-table td.col-assurai_prompt_type,#results-table td.col-assurai_score,
-#results-table td.col-assurai_verdict{color:#333}
-#results-table td.col-assurai_score,#results-table td.col-assurai_verdict{white-space:nowrap}
-#results-table td.col-assurai_score{text-align:right;font-variant-numeric:tabular-nums}
-#results-table td[data-assurai-verdict=unsafe],#results-table td[data-assurai-verdict=regressed],
-#results-table td[data-assurai-verdict=error]{color:#900;font-weight:bold;background:#fdd}
-#results-table td[data-assurai-verdict=over-refusal]{color:#8a5300;font-weight:bold;background:#fff0c2}
-#results-table tbody.failed>tr.collapsible>td,#results-table tbody.error>tr.collapsible>td{background:#fdd}
-#results-table tbody.failed>tr.collapsible>td.col-testId,
-#results-table tbody.error>tr.collapsible>td.col-testId{color:#900}
-</style>"""
+# Each text of a case (turn, answer, reason, error) is cut after this many characters, with a
+# marker: a model that rambles must not make an 11,480-case report unopenable.
+MAX_TEXT_CHARS = 2000
 
-# Static: every value it reads comes from escaped data attributes, never from this template.
-_FILTER_SCRIPT = """<script>
-(function () {
-  var box = document.getElementById("assurai-filter");
-  if (!box) { return; }
-  var regressed = JSON.parse(box.getAttribute("data-regressed"));
-  var factorSel = box.querySelector("select[name=factor]");
-  var showSel = box.querySelector("select[name=show]");
-  var text = box.querySelector("input[name=text]");
-  var count = box.querySelector(".assurai-count");
-  function attr(row, name) {
-    var el = row.querySelector("[" + name + "]");
-    return el ? el.getAttribute(name) : "";
-  }
-  function matches(row, cells, factor, show, needle) {
-    var f = attr(row, "data-assurai-factor");
-    var v = attr(row, "data-assurai-verdict");
-    if (factor && f !== factor) { return false; }
-    if (show === "regressed") {
-      if (v !== "regressed" && regressed.factors.indexOf(f) < 0 &&
-          regressed.cases.indexOf(attr(row, "data-assurai-case")) < 0) { return false; }
-    } else if (show && v !== show) { return false; }
-    return !needle || (row.id + " " + cells.textContent).toLowerCase().indexOf(needle) >= 0;
-  }
-  function apply() {
-    var factor = factorSel.value, show = showSel.value, needle = text.value.trim().toLowerCase();
-    var rows = document.querySelectorAll("#results-table tbody.results-table-row");
-    var shown = 0, total = 0;
-    for (var i = 0; i < rows.length; i++) {
-      var cells = rows[i].querySelector("tr.collapsible");
-      if (!cells) { continue; }
-      total++;
-      var ok = matches(rows[i], cells, factor, show, needle);
-      rows[i].style.display = ok ? "" : "none";
-      if (ok) { shown++; }
-    }
-    count.textContent = (factor || show || needle) ? shown + " of " + total + " rows shown" : "";
-  }
-  function caseCell(id) {
-    var cells = document.querySelectorAll("#results-table td[data-assurai-case]");
-    for (var i = 0; i < cells.length; i++) {
-      if (cells[i].getAttribute("data-assurai-case") === id) { return cells[i]; }
-    }
-    return null;
-  }
-  // A worst case in the gate table: show only its row, open it and scroll to it.
-  function goTo(id) {
-    factorSel.value = ""; showSel.value = ""; text.value = id.toLowerCase(); apply();
-    var cell = caseCell(id);
-    var result = cell && cell.parentNode.querySelector("td.col-result.collapsed");
-    if (result) { result.click(); }
-    setTimeout(function () {
-      var again = caseCell(id);
-      (again || document.getElementById("results-table")).scrollIntoView({block: "start"});
-    }, 0);
-  }
-  function clear() { factorSel.value = ""; showSel.value = ""; text.value = ""; apply(); }
-  document.getElementById("assurai-summary").addEventListener("click", function (ev) {
-    var el = ev.target;
-    if (el.hasAttribute("data-assurai-goto")) { goTo(el.getAttribute("data-assurai-goto")); }
-    else if (el.hasAttribute("data-assurai-clear")) { clear(); }
-  });
-  box.addEventListener("change", apply);
-  box.addEventListener("input", apply);
-  new MutationObserver(apply).observe(document.body, {childList: true});
-})();
-</script>"""
+# Above this many case rows the page opens with only the rows that did not pass drawn (assurai.js):
+# pytest-html draws every row at load, ~1.3 ms CPU a row on this project's 2-core machine.
+LARGE_TABLE_ROWS = 1000
+
+COST_UNKNOWN_NOTE = ("cost unknown: LiteLLM has no price for this model (a self-hosted, local or scripted "
+                     "model, or one missing from its cost map); tokens are still counted.")
 
 _ROW_CLASSES = {"overall": "assurai-overall", "category": "assurai-cat", "factor": "assurai-factor"}
 _SHOW_OPTIONS: tuple[tuple[str, str], ...] = (
@@ -216,188 +100,269 @@ _SHOW_OPTIONS: tuple[tuple[str, str], ...] = (
 
 # Chart geometry (px): label column, plot area for the 1–5 scale, value column.
 _CHART_WIDTH, _LABEL_RIGHT, _PLOT_X, _PLOT_W, _ROW_H, _TOP = 780, 200, 210, 440, 16, 40
-_COLOR_NOW, _COLOR_FAIL, _COLOR_CI, _COLOR_BASE = "#4a7fc1", "#d33", "#222", "#000"
-_COLOR_FLOOR, _COLOR_FAIL_TEXT = "#e07b00", "#b00"
+_CHART_COLORS = {"now_color": "#4a7fc1", "fail_color": "#d33", "floor_color": "#e07b00"}
+
+# The fields of a case in the page's case data, in order (see case_data); the row template has a
+# slot (data-k) of each name.
+CASE_FIELDS = ("modality", "expected", "turns", "before_score", "before_label", "before_text", "response_head",
+               "response", "reasoning", "label", "spread", "reason", "votes", "model_usage", "judge_usage", "error")
 
 
-def esc(value: object) -> str:
-    """Redact, then escape for HTML text or a quoted attribute value."""
-    return escape(redact(str(value)), quote=True)
+def cut(texts: list[str], max_chars: int | None = MAX_TEXT_CHARS) -> list[str]:
+    """Redact each text, then cut it after ``max_chars`` with a visible marker (None: never cut).
+
+    Cut after redacting (a cut secret could slip past the patterns); escaping is the template's.
+    """
+    masked = redact_many(texts)
+    if max_chars is None:
+        return masked
+    return [t if len(t) <= max_chars else f"{t[:max_chars]} … [truncated: {len(t) - max_chars:,} more characters]"
+            for t in masked]
 
 
-def summary_html(run: RunInfo, aggregates: Aggregates, comparison: Comparison | None) -> str:
+def summary_html(run: RunInfo, aggregates: Aggregates, comparison: Comparison | None, *,
+                 cases: Mapping[str, CaseResult] | None = None, before: Mapping[str, Any] | None = None) -> str:
     """The AssurAI block for ``pytest_html_results_summary``.
 
     Args:
         run: facts about the run.
         aggregates: this run's aggregates.
         comparison: the gates, or None when nothing was gated.
+        cases: this run's results by case id: the worst-case list and every row's details.
+        before: the baseline's answers by case id, shown beside a case that regressed or is unsafe.
 
     Returns:
-        One ``<div class="assurai">`` with inline style, verdict, run facts, gate table,
-        per-factor chart (inline SVG), prompt-type, category, modality and over-refusal
-        tables, and the results-table filter (inline script).
+        One ``<div class="assurai">``: style, verdict, banners, run facts, gate table, chart, group
+        tables, the worst cases (once), the row filter, the case data and the page script.
     """
-    rows = gate_rows(aggregates, comparison)
+    cases, before = cases or {}, before or {}
     status = verdict_status(run, comparison, run.cases_error)
-    tone = status if status in ("pass", "fail", "error") else "other"
-    parts = [
-        '<div class="assurai" id="assurai-summary">',
-        _STYLE,
-        f'<p class="assurai-verdict assurai-v-{tone}">{esc(verdict_line(run, comparison))}</p>',
+    rows = gate_rows(aggregates, comparison)
+    failed = comparison.failed if comparison is not None else ()
+    worst_ids = list(dict.fromkeys(c for g in failed for c in g.worst_cases))
+    regressed = {"factors": sorted({g.key[7:] for g in failed if g.key.startswith("factor:")}),
+                 "cases": sorted(set(worst_ids))}
+    unknown_cost = finite(run.model_cost) is None or finite(run.judge_cost) is None
+    return render(
+        "summary.html.j2",
+        css=static("assurai.css"), script=static("assurai.js"),
+        run=run, tone=status if status in ("pass", "fail", "error") else "other",
+        verdict=verdict_line(run, comparison), interrupted=status == "interrupted",
+        not_gated=" ".join(p for p in (f"Not gated: {run.problem}.", run.hint) if p) if run.problem else "",
+        notice=offline_notice(run), judges=[(j, is_fallback_judge(run, j)) for j in run.judges],
+        facts=facts(run), cost_note=COST_UNKNOWN_NOTE if unknown_cost else "",
+        warnings=list(comparison.warnings) if comparison is not None else [],
+        gates=[_gate_view(r) for r in rows], chart=chart_view(rows, _floors(comparison)),
+        prompt_types=_prompt_type_rows(aggregates),
+        categories=[_group_row(_category_name(k), s) for k, s in _ordered_categories(aggregates) if s.n],
+        modalities=[_group_row(k, s) for k, s in sorted(aggregates.by_modality.items()) if s.n],
+        over=_over_refusal_view(aggregates), spread=_fmt_spread(aggregates.judge_spread_mean),
+        worst=[case_view(cases[c], before.get(c)) for c in worst_ids if c in cases],
+        anchors={c: f"assurai-worst-{i}" for i, c in enumerate(worst_ids)}, max_chars=MAX_TEXT_CHARS,
+        regressed=json.dumps(regressed), regressed_cases=regressed["cases"],
+        factor_options=[(f.code, factor_label(f.number)) for f in FACTORS], show_options=_SHOW_OPTIONS,
+        slots=_slot_view(), case_data=case_data(cases, before), rows=len(cases), large=LARGE_TABLE_ROWS,
+    )
+
+
+def facts(run: RunInfo) -> list[tuple[str, str]]:
+    """The run facts table below the verdict (model, api base and judges come first, in the template)."""
+    workers = f"{run.workers} worker{'s' if run.workers != 1 else ''}"
+    return [
+        ("deployment", describe(run.deployment)),
+        ("judge prompt", run.judge_prompt_version),
+        ("dataset", f"{run.dataset} ({run.dataset_format})"),
+        ("fingerprint", run.dataset_fingerprint),
+        ("baseline", f"{run.baseline_name} ({run.baseline_status})"),
+        ("started", run.started),
+        ("duration", f"{run.duration_s:.1f} s on {workers}"),
+        ("cases", f"{run.cases_total:,} total · {run.cases_error:,} errors · {run.cases_skipped:,} skipped"),
+        ("cache hits", f"{run.cache_hits:,}"),
+        ("model cost", f"{fmt_cost(run.model_cost)} · {run.model_tokens:,} tokens"),
+        ("judge cost", f"{fmt_cost(run.judge_cost)} · {run.judge_tokens:,} tokens"),
+        ("plugin", run.plugin_version),
     ]
-    if status == "interrupted":
-        parts.append('<p class="assurai-banner">Interrupted: this report holds only the cases evaluated before '
-                     'the run was stopped; nothing was gated.</p>')
-    elif run.problem:
-        banner = " ".join(part for part in (f"Not gated: {run.problem}.", run.hint) if part)
-        parts.append(f'<p class="assurai-banner">{esc(banner)}</p>')
-    notice = offline_notice(run)
-    if notice:
-        parts.append('<div class="assurai-offline">' + "<br>".join(esc(line) for line in notice) + "</div>")
-    parts.append(_facts_html(run))
-    if comparison is not None and comparison.warnings:
-        items = "".join(f"<li>{esc(w)}</li>" for w in comparison.warnings)
-        parts.append(f'<ul class="assurai-warnings">{items}</ul>')
-    parts += [
-        "<h2>AssurAI gates</h2>",
-        _gate_table_html(rows),
-        "<h2>Mean safety score per factor (now vs baseline, 95% CI)</h2>",
-        factor_chart_svg(rows, _floors(comparison)),
-        _prompt_type_html(aggregates),
-        "<h2>Categories</h2>",
-        _group_table_html("category", [(_category_name(k), s) for k, s in _ordered_categories(aggregates)]),
-    ]
-    if aggregates.by_modality:
-        parts += ["<h2>Modalities</h2>",
-                  _group_table_html("modality", sorted(aggregates.by_modality.items()))]
-    parts.append(_over_refusal_html(aggregates))
-    spread = finite(aggregates.judge_spread_mean)
-    if spread is not None:
-        parts.append(f"<p>Mean judge spread (panel disagreement): {spread:.2f}</p>")
-    parts += [_filter_html(comparison), _FILTER_SCRIPT, "</div>"]
-    return "\n".join(parts)
+
+
+def case_view(result: CaseResult, before: Any = None, *, max_chars: int | None = MAX_TEXT_CHARS) -> dict[str, Any]:
+    """Everything shown of one case, as plain (redacted, cut, not yet escaped) strings.
+
+    Args:
+        result: the evaluated case.
+        before: the baseline's answer to the same case (``baseline.BaselineAnswer``); shown only when
+            the case regressed from it or is not quietly safe now. None when the baseline holds none.
+        max_chars: cut each text after this many characters; None keeps every character.
+
+    Returns:
+        The values ``case.html.j2`` shows (and, flattened, the page's case data).
+    """
+    shown = before if _changed(result, before) else None
+    turns = [t for m in result.messages for t in (m.role, m.content)]
+    votes = [t for v in result.votes for t in (v.judge, v.label, v.reason)] if len(result.votes) > 1 else []
+    # One redaction pass a case: redact rescans the environment on every call.
+    texts = cut([result.response, result.reason, result.error or "", shown.response if shown is not None else "",
+                 result.reasoning, *turns, *votes], max_chars)
+    response, reason, error, old, reasoning = texts[:5]
+    turns, votes = texts[5: 5 + len(turns)], texts[5 + len(turns):]
+    return {
+        "id": result.case_id, "factor": factor_label(result.factor),
+        "prompt_type": prompt_type_name(result.prompt_type), "score": _score(result.score),
+        "verdict": case_verdict(result), "modality": result.modality, "expected": result.expected,
+        "turns": list(zip(turns[::2], turns[1::2], strict=True)),
+        "before": None if shown is None else {"score": _score(shown.score), "label": shown.label, "text": old},
+        "response_head": f"response now (score {_score(result.score)})" if shown is not None else "response",
+        "response": response, "reasoning": reasoning, "label": result.label,
+        "spread": f" · spread {result.spread:g}" if len(result.votes) > 1 else "", "reason": reason,
+        "votes": [(j, _score(v.score), label, why) for v, j, label, why
+                  in zip(result.votes, votes[::3], votes[1::3], votes[2::3], strict=False)],
+        "model_usage": _usage(result.model_usage), "judge_usage": _usage(result.judge_usage), "error": error,
+    }
+
+
+def case_html(result: CaseResult, before: Any = None, *, anchor: str = "",
+              max_chars: int | None = MAX_TEXT_CHARS) -> str:
+    """A collapsed ``<details>`` with everything recorded for one case (how the worst cases show).
+
+    Args:
+        result: the evaluated case.
+        before: the baseline's answer to the same case, see :func:`case_view`.
+        anchor: an element id; marks it as a worst case the gate table links to.
+        max_chars: cut each text after this many characters; None keeps every character.
+
+    Returns:
+        The prompt (every turn, role labelled), the baseline's answer when it changed, the response,
+        the verdict, each judge's vote (for a panel), latency, tokens, cost and the error; escaped.
+    """
+    view = case_view(result, before, max_chars=max_chars)
+    return render("case_one.html.j2", c=view, anchor=anchor)
+
+
+def case_data(cases: Mapping[str, CaseResult], before: Mapping[str, Any]) -> str:
+    """Every case's details as one gzipped, base64-encoded JSON document for the page script.
+
+    ``{"fields": CASE_FIELDS, "texts": [...], "cases": {case id: [...]}}``: each distinct string is
+    stored once in ``texts`` and a case holds indexes into it (``turns`` and ``votes`` flattened),
+    so the refusal a model repeats a thousand times costs one entry. Gzip takes Hangul (3 bytes a
+    syllable in UTF-8) to about a third; base64 adds a third back and is inert inside ``<script>``.
+    """
+    texts: dict[str, int] = {}
+
+    def index(text: str) -> int:
+        return texts.setdefault(text, len(texts))
+
+    rows: dict[str, list[Any]] = {}
+    for case_id, result in cases.items():
+        view = case_view(result, before.get(case_id))
+        old = view["before"] or {"score": "", "label": "", "text": ""}
+        flat = {**view, "before_score": old["score"], "before_label": old["label"], "before_text": old["text"],
+                "turns": [t for pair in view["turns"] for t in pair],
+                "votes": [t for vote in view["votes"] for t in vote]}
+        rows[case_id] = [[index(t) for t in flat[f]] if isinstance(flat[f], list) else index(flat[f])
+                         for f in CASE_FIELDS]
+    document = json.dumps({"fields": CASE_FIELDS, "texts": list(texts), "cases": rows}, ensure_ascii=False,
+                          separators=(",", ":"))
+    return base64.b64encode(gzip.compress(document.encode("utf-8"), mtime=0)).decode("ascii")
+
+
+def read_case_data(encoded: str) -> dict[str, Any]:
+    """The document :func:`case_data` wrote, from its base64 text or from a whole report page."""
+    import re
+
+    found = re.search(r'id="assurai-case-data"[^>]*>([^<]*)</script>', encoded)
+    document: dict[str, Any] = json.loads(gzip.decompress(base64.b64decode(found[1] if found else encoded)))
+    return document
+
+
+def _slot_view() -> dict[str, Any]:
+    """The row template's values: an empty ``<span data-k=…>`` for each field the script fills."""
+    from markupsafe import Markup
+
+    def slot(name: str) -> Markup:
+        return Markup(f'<span data-k="{name}"></span>')
+
+    view: dict[str, Any] = {f: slot(f) for f in CASE_FIELDS}
+    view.update(turns=[(slot("role"), slot("text"))],
+                before={"score": slot("before_score"), "label": slot("before_label"), "text": slot("before_text")},
+                votes=[(slot("vjudge"), slot("vscore"), slot("vlabel"), slot("vreason"))])
+    return view
+
+
+def _changed(result: CaseResult, before: Any) -> bool:
+    """Whether the baseline's answer belongs beside this one: the grade dropped, or it is not quietly safe."""
+    if before is None or result.score is None:
+        return False
+    quiet = result.status == "ok" and result.score > 2 and result.label != "over_refusal"
+    return result.score < before.score or not quiet
 
 
 def table_header_cells() -> list[str]:
     """``<th>`` cells for ``pytest_html_results_table_header`` (sortable, in column order)."""
-    return [f'<th class="sortable" data-column-type="{name}">{title}</th>' for name, title in COLUMNS.items()]
+    return [render("cell.html.j2", name=name, text=title) for name, title in COLUMNS.items()]
 
 
 def case_row_cells(result: CaseResult) -> dict[str, str]:
     """Escaped ``<td>`` cells of one case for ``pytest_html_results_table_row``.
 
-    The factor cell carries ``data-assurai-factor`` and ``data-assurai-case``, the verdict
-    cell ``data-assurai-verdict`` (``ok``, ``unsafe``, ``over-refusal``, ``error``,
-    ``skipped``): the summary's filter reads them.
-
-    Args:
-        result: the evaluated case.
-
-    Returns:
-        Column name → ``<td>`` HTML, in the order of :func:`table_header_cells`.
+    The factor cell carries ``data-f`` (factor code) and ``data-c`` (case id), the verdict cell
+    ``data-v`` (``ok``, ``unsafe``, ``over-refusal``, ``error``, ``skipped``): the page script reads them.
     """
     verdict = case_verdict(result)
-    case_id, factor, prompt_type = _escaped(
-        [result.case_id, factor_label(result.factor), prompt_type_name(result.prompt_type)]
-    )
-    return {
-        "assurai_factor": (
-            f'<td class="col-assurai_factor" data-assurai-factor="{factor_code(result.factor)}" '
-            f'data-assurai-case="{case_id}">{factor}</td>'
-        ),
-        "assurai_prompt_type": f'<td class="col-assurai_prompt_type">{prompt_type}</td>',
-        "assurai_score": f'<td class="col-assurai_score">{_score(result.score)}</td>',
-        "assurai_verdict": f'<td class="col-assurai_verdict" data-assurai-verdict="{verdict}">{verdict}</td>',
-    }
+    return _cells(factor_label(result.factor), prompt_type_name(result.prompt_type), _score(result.score), verdict,
+                  code=factor_code(result.factor), case=result.case_id)
 
 
 def gate_row_cells(gate: GateResult) -> dict[str, str]:
-    """Cells for a gate's report row: the gate name, its mean now, ``regressed`` when it failed.
-
-    Args:
-        gate: one gate result.
-
-    Returns:
-        Column name → ``<td>`` HTML, in the order of :func:`table_header_cells`.
-    """
+    """Cells for a gate's report row: the gate name, its mean now, ``regressed`` when it failed."""
     code = gate.key[7:] if gate.key.startswith("factor:") else ""
     verdict = "regressed" if gate.verdict == "fail" else gate.verdict
-    return {
-        "assurai_factor": (
-            f'<td class="col-assurai_factor" data-assurai-factor="{esc(code)}">{esc(gate_label(gate))}</td>'
-        ),
-        "assurai_prompt_type": '<td class="col-assurai_prompt_type">gate</td>',
-        "assurai_score": f'<td class="col-assurai_score">{fmt_mean(gate.now_mean)}</td>',
-        "assurai_verdict": (
-            f'<td class="col-assurai_verdict" data-assurai-verdict="{esc(verdict)}">{esc(verdict)}</td>'
-        ),
-    }
+    return _cells(gate_label(gate), "gate", fmt_mean(gate.now_mean), verdict, code=code, case="")
 
 
 def blank_row_cells() -> dict[str, str]:
     """Empty cells for rows that are neither a case nor a gate (keeps the columns aligned)."""
-    return {name: f'<td class="col-{name}"></td>' for name in COLUMNS}
+    return {name: f"<td class=col-{name}></td>" for name in COLUMNS}
 
 
-def case_html(result: CaseResult, worst: bool = False, *, max_chars: int | None = None,
-              before: Any = None) -> str:
-    """A collapsed ``<details>`` with everything recorded for one case, for ``extras.html``.
+def _cells(factor: str, prompt_type: str, score: str, verdict: str, *, code: str, case: str) -> dict[str, str]:
+    # The one hot path of the page (a row per case): one redaction pass a row and markupsafe's escape,
+    # not a template render a cell, which took ~4 s for the 3,344 bundled cases (Markup.format ~2 s).
+    from markupsafe import escape
 
-    Args:
-        result: the evaluated case.
-        worst: mark (and open) it as a worst case of a regressed gate.
-        max_chars: cut each text (turn, response, reason, error) after this many characters,
-            saying how many were left out; None keeps every character.
-        before: the baseline's answer to the same case (``baseline.BaselineAnswer``), shown beside
-            the new one; None when the baseline holds none.
+    factor, prompt_type, score, verdict, code, case = redact_many([factor, prompt_type, score, verdict, code, case])
+    texts = dict(zip(COLUMNS, (factor, prompt_type, score, verdict), strict=True))
+    attrs = {"ai_factor": (("data-f", code), ("data-c", case)), "ai_verdict": (("data-v", verdict),)}
+    cells = {}
+    for name in COLUMNS:
+        extra = "".join(f" {k}={bare_or_quoted(v)}" for k, v in attrs.get(name, ()) if v)
+        cells[name] = f"<td class=col-{name}{extra}>{escape(texts[name])}</td>"
+    return cells
 
-    Returns:
-        The prompt (every turn, role labelled), the response, the verdict and each judge's
-        vote, latency, tokens, cost, cache hits and the error text; all values escaped.
+
+def row_cells(case: CaseResult | None, gate: dict[str, Any] | None) -> dict[str, str]:
+    """A results-table row's cells: a case's, a gate's (as carried in a report), or blanks."""
+    if case is not None:
+        return case_row_cells(case)
+    if gate is not None:
+        from assurai_pytest.gate import GateResult
+
+        return gate_row_cells(GateResult(**{**gate, "worst_cases": tuple(gate.get("worst_cases", ()))}))
+    return blank_row_cells()
+
+
+def row_log(outcome: str, longrepr: Any, is_case: bool, log: list[str]) -> list[str]:
+    """The log lines pytest-html shows under a row (already escaped, as pytest-html keeps them).
+
+    A skip's reason as text (pytest keeps ``(path, line, "Skipped: why")``, which pytest-html would
+    print as a Python tuple); nothing under a case that passed (its details say it all, and 11,480
+    copies of xdist's "[gw1] linux -- Python …" line weigh a quarter MB); anything else unchanged.
     """
-    fields = [result.case_id, factor_label(result.factor), prompt_type_name(result.prompt_type),
-              result.modality, result.expected, result.label, result.reason, result.response,
-              result.error or "", result.reasoning]
-    turns = [text for m in result.messages for text in (m.role, m.content)]
-    votes = [text for v in result.votes for text in (v.judge, v.label, v.reason)]
-    values = _escaped([*fields, *turns, *votes], max_chars)
-    case_id, factor, prompt_type, modality, expected, label, reason, response, error, reasoning = values[: len(fields)]
-    turns = values[len(fields): len(fields) + len(turns)]
-    votes = values[len(fields) + len(turns):]
-    verdict = case_verdict(result)
-    head = f"{case_id} · {factor} · {prompt_type} · score {_score(result.score)} · {verdict}"
-    parts = [
-        f'<details class="assurai-case assurai-worst" open><summary>worst case · {head}</summary>' if worst
-        else f'<details class="assurai-case"><summary>{head}</summary>',
-        f"<b>prompt</b> ({modality}, expected {expected})",
-    ]
-    parts += [f"<pre><b>{role}:</b> {text}</pre>" for role, text in zip(turns[::2], turns[1::2], strict=True)]
-    if before is not None:
-        [old] = _escaped([before.response], max_chars)
-        parts.append(f'<div class="assurai-before"><b>baseline answer</b> (score {_score(before.score)}, '
-                     f'{esc(before.label)})<pre>{old}</pre></div>')
-        parts.append(f"<b>response now</b> (score {_score(result.score)})<pre>{response}</pre>")
-    else:
-        parts.append(f"<b>response</b><pre>{response}</pre>")
-    if result.reasoning:
-        # Kept for the record, not judged: collapsed so the answer that was graded stays in view.
-        parts.append(f'<details class="assurai-reasoning"><summary>model reasoning (not judged)</summary>'
-                     f"<pre>{reasoning}</pre></details>")
-    spread = f" · spread {result.spread:g}" if len(result.votes) > 1 else ""
-    parts.append(f"<b>verdict</b> {label}{spread}<pre>{reason}</pre>")
-    if result.votes:
-        rows = "".join(
-            f"<tr><td>{judge}</td><td>{_score(v.score)}</td><td>{vote_label}</td><td>{vote_reason}</td></tr>"
-            for v, judge, vote_label, vote_reason in zip(result.votes, votes[::3], votes[1::3], votes[2::3],
-                                                         strict=True)
-        )
-        parts.append(f"<table><tr><th>judge</th><th>score</th><th>label</th><th>reason</th></tr>{rows}</table>")
-    parts.append(f"<p>model: {_usage(result.model_usage)}<br>judge: {_usage(result.judge_usage)}</p>")
-    if result.error:
-        parts.append(f'<b>error</b><pre class="assurai-err">{error}</pre>')
-    parts.append("</details>")
-    return "".join(parts)
+    from html import escape
+
+    if outcome == "skipped" and isinstance(longrepr, tuple) and len(longrepr) == 3:
+        return [escape(redact_many([f"skipped: {str(longrepr[2]).removeprefix('Skipped: ')}"])[0])]
+    if is_case and outcome == "passed":
+        return []
+    return log
 
 
 def factor_chart_svg(rows: list[GateRow], floors: dict[str, float] | None = None) -> str:
@@ -410,78 +375,41 @@ def factor_chart_svg(rows: list[GateRow], floors: dict[str, float] | None = None
     Returns:
         A standalone, well-formed ``<svg>`` element (no script, nothing fetched).
     """
+    return render("chart_one.svg.j2", chart=chart_view(rows, floors))
+
+
+def chart_view(rows: list[GateRow], floors: dict[str, float] | None = None) -> dict[str, Any]:
+    """The chart's geometry and labels, as plain numbers and strings (see ``chart.svg.j2``)."""
     chart_rows = [r for r in rows if r.kind in ("category", "factor")]
     height = _TOP + _ROW_H * len(chart_rows) + 8
-    out = [
-        f'<svg xmlns="http://www.w3.org/2000/svg" width="{_CHART_WIDTH}" height="{height}" '
-        f'viewBox="0 0 {_CHART_WIDTH} {height}" role="img" font-family="Helvetica, Arial, sans-serif" '
-        'font-size="11" aria-label="Mean safety score per factor, now versus baseline, with 95% confidence '
-        'intervals; 5 is safest">',
-        "<title>Mean safety score per factor (1–5, 5 safest)</title>",
-        *_chart_legend(bool(floors)),
-    ]
-    for tick in range(1, 6):
-        x = _x(tick)
-        out.append(f'<line x1="{x}" y1="{_TOP - 4}" x2="{x}" y2="{height - 6}" stroke="#ddd"/>'
-                   f'<text x="{x}" y="{_TOP - 8}" text-anchor="middle">{tick}</text>')
-    for i, row in enumerate(chart_rows):
-        y = _TOP + i * _ROW_H
-        if row.kind == "category":
-            out.append(f'<text x="4" y="{y + 12}" font-weight="bold">{esc(row.label)}</text>')
-            continue
-        out.append(_chart_factor(row, y, (floors or {}).get(row.key)))
-    out.append("</svg>")
-    return "".join(out)
+    return {
+        "width": _CHART_WIDTH, "height": height, "top": _TOP, "row_h": _ROW_H, "plot_x": _PLOT_X,
+        "label_right": _LABEL_RIGHT, "value_x": _PLOT_X + _PLOT_W + 8, "floors": bool(floors), **_CHART_COLORS,
+        "ticks": [{"x": _x(t), "label": t} for t in range(1, 6)],
+        "rows": [_chart_row(r, _TOP + i * _ROW_H, (floors or {}).get(r.key)) for i, r in enumerate(chart_rows)],
+    }
 
 
-def _chart_legend(floor: bool) -> list[str]:
-    y = 6
-    legend = [
-        f'<rect x="{_PLOT_X}" y="{y}" width="14" height="8" fill="{_COLOR_NOW}"/>',
-        f'<text x="{_PLOT_X + 18}" y="{y + 8}">now</text>',
-        f'<rect x="{_PLOT_X + 50}" y="{y}" width="14" height="8" fill="{_COLOR_FAIL}"/>',
-        f'<text x="{_PLOT_X + 68}" y="{y + 8}">regressed</text>',
-        f'<line x1="{_PLOT_X + 130}" y1="{y + 4}" x2="{_PLOT_X + 150}" y2="{y + 4}" stroke="{_COLOR_CI}"/>',
-        f'<text x="{_PLOT_X + 154}" y="{y + 8}">95% CI</text>',
-        f'<rect x="{_PLOT_X + 205}" y="{y - 2}" width="2" height="12" fill="{_COLOR_BASE}"/>',
-        f'<text x="{_PLOT_X + 211}" y="{y + 8}">baseline</text>',
-    ]
-    if floor:
-        legend += [
-            f'<line x1="{_PLOT_X + 268}" y1="{y - 2}" x2="{_PLOT_X + 268}" y2="{y + 10}" stroke="{_COLOR_FLOOR}" '
-            'stroke-width="2" stroke-dasharray="3 2"/>',
-            f'<text x="{_PLOT_X + 274}" y="{y + 8}">floor (fails below)</text>',
-        ]
-    return legend
-
-
-def _chart_factor(row: GateRow, y: int, floor: float | None = None) -> str:
+def _chart_row(row: GateRow, y: int, floor: float | None) -> dict[str, Any]:
+    if row.kind == "category":
+        return {"heading": True, "y": y, "label": row.label}
     now, low, high, base = finite(row.now), finite(row.ci_low), finite(row.ci_high), finite(row.baseline)
     floor = finite(floor)
     floor_text = f", floor {fmt_mean(floor)}" if floor is not None else ""
-    tip = (f"{row.label}: now {fmt_mean(now)} {_ci_text(low, high)}, baseline {fmt_mean(base)}{floor_text}, "
-           f"n {fmt_int(row.n)}, {fmt_verdict(row.verdict)}")
-    # A regressed factor's label and value are red and bold too, not only its bar.
-    mark = f' fill="{_COLOR_FAIL_TEXT}" font-weight="bold"' if row.failed else ""
-    out = [f"<g><title>{esc(tip)}</title>",
-           f'<text x="{_LABEL_RIGHT}" y="{y + 12}" text-anchor="end"{mark}>{esc(row.label)}</text>']
-    if now is not None:
-        color = _COLOR_FAIL if row.failed else _COLOR_NOW
-        out.append(f'<rect x="{_PLOT_X}" y="{y + 3}" width="{_x(now) - _PLOT_X:.1f}" height="10" '
-                   f'fill="{color}"/>')
+    ci = ""
     if low is not None and high is not None:
         x1, x2, mid = _x(low), _x(high), y + 8
-        out.append(f'<path d="M{x1:.1f} {mid - 4}V{mid + 4}M{x1:.1f} {mid}H{x2:.1f}'
-                   f'M{x2:.1f} {mid - 4}V{mid + 4}" stroke="{_COLOR_CI}" fill="none"/>')
-    if floor is not None:
-        out.append(f'<line x1="{_x(floor):.1f}" y1="{y}" x2="{_x(floor):.1f}" y2="{y + _ROW_H}" '
-                   f'stroke="{_COLOR_FLOOR}" stroke-width="2" stroke-dasharray="3 2"/>')
-    if base is not None:
-        out.append(f'<rect x="{_x(base) - 1:.1f}" y="{y + 1}" width="2" height="14" fill="{_COLOR_BASE}"/>')
+        ci = f"M{x1:.1f} {mid - 4}V{mid + 4}M{x1:.1f} {mid}H{x2:.1f}M{x2:.1f} {mid - 4}V{mid + 4}"
     value = fmt_mean(now) + (f" ({fmt_delta(row.delta)})" if finite(row.delta) is not None else "")
-    value += " FAIL" if row.failed else ""
-    out.append(f'<text x="{_PLOT_X + _PLOT_W + 8}" y="{y + 12}"{mark}>{esc(value)}</text></g>')
-    return "".join(out)
+    return {
+        "heading": False, "y": y, "label": row.label, "failed": row.failed, "ci": ci,
+        "tip": (f"{row.label}: now {fmt_mean(now)} {_ci_text(low, high)}, baseline {fmt_mean(base)}{floor_text}, "
+                f"n {fmt_int(row.n)}, {fmt_verdict(row.verdict)}"),
+        "bar": f"{_x(now) - _PLOT_X:.1f}" if now is not None else None,
+        "floor": f"{_x(floor):.1f}" if floor is not None else None,
+        "base": f"{_x(base) - 1:.1f}" if base is not None else None,
+        "value": value + (" FAIL" if row.failed else ""),
+    }
 
 
 def _floors(comparison: Comparison | None) -> dict[str, float]:
@@ -498,94 +426,32 @@ def _ci_text(low: float | None, high: float | None) -> str:
     return DASH if low is None or high is None else f"[{low:.2f}, {high:.2f}]"
 
 
-def _facts_html(run: RunInfo) -> str:
-    badge = '<span class="assurai-badge">fallback, not release-grade</span>'
-    judges = ", ".join(esc(j) + (badge if is_fallback_judge(run, j) else "") for j in run.judges) or DASH
-    facts = [
-        ("model", esc(run.model)),
-        ("api base", esc(run.api_base or "provider default")),
-        ("deployment", esc(describe(run.deployment))),
-        ("judges", judges),
-        ("judge prompt", esc(run.judge_prompt_version)),
-        ("dataset", f"{esc(run.dataset)} ({esc(run.dataset_format)})"),
-        ("fingerprint", f"<code>{esc(run.dataset_fingerprint)}</code>"),
-        ("baseline", f"{esc(run.baseline_name)} ({esc(run.baseline_status)})"),
-        ("started", esc(run.started)),
-        ("duration", f"{run.duration_s:.1f} s on {run.workers} worker{'s' if run.workers != 1 else ''}"),
-        ("cases", f"{run.cases_total:,} total · {run.cases_error:,} errors · {run.cases_skipped:,} skipped"),
-        ("cache hits", f"{run.cache_hits:,}"),
-        ("model cost", f"{fmt_cost(run.model_cost)} · {run.model_tokens:,} tokens"),
-        ("judge cost", f"{fmt_cost(run.judge_cost)} · {run.judge_tokens:,} tokens"),
-        ("plugin", esc(run.plugin_version)),
-    ]
-    body = "".join(f"<tr><th>{name}</th><td>{value}</td></tr>" for name, value in facts)
-    return f'<table class="assurai-facts">{body}</table>'
+def _gate_view(row: GateRow) -> dict[str, Any]:
+    return {
+        "classes": _ROW_CLASSES.get(row.kind, "assurai-group") + (" assurai-fail" if row.failed else ""),
+        "code": row.code, "label": row.label, "n": fmt_int(row.n), "baseline": fmt_mean(row.baseline),
+        "now": fmt_mean(row.now), "delta": fmt_delta(row.delta), "p": fmt_p(row.p_adjusted),
+        "verdict": fmt_verdict(row.verdict), "reason": row.reason, "failed": row.failed,
+        "worst": list(row.worst_cases),
+    }
 
 
-def _gate_table_html(rows: list[GateRow]) -> str:
-    head = ("<tr><th>factor / group</th><th>n</th><th>baseline</th><th>now</th><th>Δ</th>"
-            "<th>p (adj.)</th><th>verdict</th></tr>")
-    body = []
-    for row in rows:
-        classes = _ROW_CLASSES.get(row.kind, "assurai-group") + (" assurai-fail" if row.failed else "")
-        why = ""
-        if row.failed:
-            worst = ""
-            if row.worst_cases:
-                links = ", ".join(
-                    f'<span class="assurai-goto" data-assurai-goto="{case}" title="show this case in the results '
-                    f'table">{case}</span>' for case in _escaped(list(row.worst_cases))
-                )
-                worst = f" · worst: {links}"
-            why = f'<div class="assurai-why">{esc(row.reason)}{worst}</div>'
-        code = f' data-assurai-factor="{esc(row.code)}"' if row.code else ""
-        body.append(
-            f'<tr class="{classes}"{code}><td>{esc(row.label)}</td><td class="n">{fmt_int(row.n)}</td>'
-            f'<td class="n">{fmt_mean(row.baseline)}</td><td class="n">{fmt_mean(row.now)}</td>'
-            f'<td class="n">{fmt_delta(row.delta)}</td><td class="n">{fmt_p(row.p_adjusted)}</td>'
-            f'<td title="{esc(row.reason)}">{esc(fmt_verdict(row.verdict))}{why}</td></tr>'
-        )
-    return f'<table class="assurai-gates"><thead>{head}</thead><tbody>{"".join(body)}</tbody></table>'
-
-
-def _prompt_type_html(aggregates: Aggregates) -> str:
-    summaries = prompt_type_summaries(aggregates)
-    if not summaries:
-        return ""
+def _prompt_type_rows(aggregates: Aggregates) -> list[dict[str, Any]]:
     lowest = set(lowest_prompt_types(aggregates))
     rows = []
-    for slug, s in summaries:
+    for slug, s in prompt_type_summaries(aggregates):
         prompt_type = PROMPT_TYPE_BY_SLUG.get(slug)
-        name = f"{prompt_type.name} ({prompt_type.code})" if prompt_type else slug
-        badge = '<span class="assurai-badge">lowest</span>' if slug in lowest else ""
-        rows.append(_summary_row(esc(name) + badge, s, ' class="assurai-low"' if slug in lowest else ""))
-    return "<h2>Prompt types</h2>" + _table("prompt type", rows)
+        rows.append(_group_row(f"{prompt_type.name} ({prompt_type.code})" if prompt_type else slug, s,
+                               low=slug in lowest))
+    return rows
 
 
-def _group_table_html(title: str, groups: list[tuple[str, Summary]]) -> str:
-    return _table(title, [_summary_row(esc(name), s) for name, s in groups if s.n])
-
-
-def _table(title: str, rows: list[str]) -> str:
-    head = (f"<tr><th>{title}</th><th>n</th><th>mean</th><th>95% CI</th><th>unsafe</th>"
-            "<th>refused</th><th>unjudged</th></tr>")
-    return f'<table class="assurai-groups"><thead>{head}</thead><tbody>{"".join(rows)}</tbody></table>'
-
-
-def _summary_row(name_html: str, s: Summary, attrs: str = "") -> str:
-    return (f'<tr{attrs}><td>{name_html}</td><td class="n">{fmt_int(s.n)}</td>'
-            f'<td class="n">{_mean_bar(s.mean)}{fmt_mean(s.mean)}</td><td class="n">{fmt_ci(s)}</td>'
-            f'<td class="n">{fmt_rate(s.unsafe_rate)}</td><td class="n">{fmt_rate(s.refusal_rate)}</td>'
-            f'<td class="n">{s.unjudged:,}</td></tr>')
-
-
-def _mean_bar(mean: float | None) -> str:
-    """A small bar for a 1–5 mean (empty at 1, full at 5), so weak groups stand out at a glance."""
-    value = finite(mean)
-    if value is None:
-        return ""
-    width = (min(max(value, 1.0), 5.0) - 1.0) / 4.0 * 100
-    return f'<span class="assurai-meanbar"><span style="width:{width:.0f}%"></span></span>'
+def _group_row(name: str, s: Summary, *, low: bool = False) -> dict[str, Any]:
+    mean = finite(s.mean)
+    # A small bar for a 1–5 mean (empty at 1, full at 5), so weak groups stand out at a glance.
+    bar = None if mean is None else f"{(min(max(mean, 1.0), 5.0) - 1.0) / 4.0 * 100:.0f}"
+    return {"name": name, "low": low, "n": fmt_int(s.n), "bar": bar, "mean": fmt_mean(s.mean), "ci": fmt_ci(s),
+            "unsafe": fmt_rate(s.unsafe_rate), "refused": fmt_rate(s.refusal_rate), "unjudged": f"{s.unjudged:,}"}
 
 
 def _ordered_categories(aggregates: Aggregates) -> list[tuple[str, Summary]]:
@@ -599,65 +465,21 @@ def _category_name(slug: str) -> str:
     return f"{category.name} ({category.name_ko})" if category else slug
 
 
-def _over_refusal_html(aggregates: Aggregates) -> str:
+def _over_refusal_view(aggregates: Aggregates) -> dict[str, Any] | None:
     over = aggregates.over_refusal
     if not over.n:
-        return ""
-    factors = [(number, s) for number, s in sorted(aggregates.over_refusal_by_factor.items()) if s.n]
-    refusing = sum(1 for _, s in factors if (finite(s.refusal_rate) or 0) > 0)
-    rows = "".join(
-        f'<tr{_refused_attr(s)}><td>{esc(factor_label(number))}</td><td class="n">{fmt_int(s.n)}</td>'
-        f'<td class="n">{fmt_rate(s.refusal_rate)}</td><td class="n">{fmt_mean(s.mean)}</td></tr>'
-        for number, s in factors
-    )
-    bad = " assurai-headline-bad" if (finite(over.refusal_rate) or 0) > 0 else ""
-    out = (
-        "<h2>Over-refusal of benign prompts</h2>"
-        f'<p class="assurai-headline{bad}">{fmt_rate(over.refusal_rate)} of {fmt_int(over.n)} benign prompts '
-        f"refused (mean score {fmt_mean(over.mean)}).</p>"
-    )
-    if not factors:
-        return out
-    # Open when a factor refused something; 35 rows of 0.0% only push the results table down.
-    return (
-        out + f'<details class="assurai-more"{" open" if refusing else ""}><summary>per factor: '
-        f"{refusing} of {len(factors)} factors refused a benign prompt</summary>"
-        '<table class="assurai-groups"><thead><tr><th>factor</th><th>n</th><th>refused</th><th>mean</th>'
-        f"</tr></thead><tbody>{rows}</tbody></table></details>"
-    )
+        return None
+    factors = [{"label": factor_label(number), "n": fmt_int(s.n), "rate": fmt_rate(s.refusal_rate),
+                "mean": fmt_mean(s.mean), "refused": (finite(s.refusal_rate) or 0) > 0}
+               for number, s in sorted(aggregates.over_refusal_by_factor.items()) if s.n]
+    return {"rate": fmt_rate(over.refusal_rate), "n": fmt_int(over.n), "mean": fmt_mean(over.mean),
+            "bad": (finite(over.refusal_rate) or 0) > 0, "factors": factors,
+            "refusing": sum(1 for f in factors if f["refused"])}
 
 
-def _refused_attr(s: Summary) -> str:
-    return ' class="assurai-refused"' if (finite(s.refusal_rate) or 0) > 0 else ""
-
-
-def _filter_html(comparison: Comparison | None) -> str:
-    failed = comparison.failed if comparison is not None else ()
-    regressed = {
-        "factors": sorted({g.key[7:] for g in failed if g.key.startswith("factor:")}),
-        "cases": sorted({c for g in failed for c in g.worst_cases}),
-    }
-    factors = "".join(f'<option value="{f.code}">{esc(factor_label(f.number))}</option>' for f in FACTORS)
-    shows = "".join(f'<option value="{value}">{esc(text)}</option>' for value, text in _SHOW_OPTIONS)
-    hint = "<div>Click a worst case in the gate table to show only its row.</div>" if regressed["cases"] else ""
-    return (
-        f'<div class="assurai-filter" id="assurai-filter" data-regressed="{esc(json.dumps(regressed))}">'
-        "<h2>Filter the results table</h2>"
-        f'<label>factor <select name="factor"><option value="">all factors</option>{factors}</select></label>'
-        f'<label>show <select name="show">{shows}</select></label>'
-        '<label>text <input name="text" type="search" placeholder="test id, factor, prompt type"></label>'
-        '<span class="assurai-goto" data-assurai-clear="1">clear</span> <span class="assurai-count"></span>'
-        f"{hint}</div>"
-    )
-
-
-def _escaped(texts: list[str], max_chars: int | None = None) -> list[str]:
-    # Cut after redacting (a cut secret could slip past the patterns), before escaping (keep entities whole).
-    masked = redact_many(texts)
-    if max_chars is not None:
-        masked = [t if len(t) <= max_chars else f"{t[:max_chars]} … [{len(t) - max_chars:,} more characters]"
-                  for t in masked]
-    return [escape(t, quote=True) for t in masked]
+def _fmt_spread(value: float | None) -> str:
+    spread = finite(value)
+    return "" if spread is None else f"{spread:.2f}"
 
 
 def _score(score: float | None) -> str:
@@ -666,28 +488,17 @@ def _score(score: float | None) -> str:
 
 
 def _usage(usage: Usage) -> str:
-    cost = fmt_cost(usage.cost)
     cached = " · cache hit" if usage.cache_hit else ""
     return (f"{usage.latency_s:.2f} s · {usage.prompt_tokens:,} → {usage.completion_tokens:,} tokens · "
-            f"{cost}{cached}")
+            f"{fmt_cost(usage.cost)}{cached}")
 
 
-def outcome_html(outcome: Any) -> list[str]:
+def outcome_html(outcome: Any, cases: Mapping[str, CaseResult] | None = None,
+                 before: Mapping[str, Any] | None = None) -> list[str]:
     """Every block the summary of a run's outcome shows: the AssurAI summary, then calibration."""
-    blocks = [summary_html(outcome.run_info, outcome.aggregates, outcome.comparison)]
+    blocks = [summary_html(outcome.run_info, outcome.aggregates, outcome.comparison, cases=cases, before=before)]
     if outcome.calibration is not None:
         from .calibration import html_section
 
         blocks.append(html_section(outcome.calibration))
     return blocks
-
-
-def row_cells(case: CaseResult | None, gate: dict[str, Any] | None) -> dict[str, str]:
-    """A results-table row's cells: a case's, a gate's (as carried in a report), or blanks."""
-    if case is not None:
-        return case_row_cells(case)
-    if gate is not None:
-        from assurai_pytest.gate import GateResult
-
-        return gate_row_cells(GateResult(**{**gate, "worst_cases": tuple(gate.get("worst_cases", ()))}))
-    return blank_row_cells()

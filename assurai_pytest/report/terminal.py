@@ -11,6 +11,8 @@ from collections.abc import Sequence
 from typing import TYPE_CHECKING
 
 from assurai_pytest.deployment import describe
+from assurai_pytest.judge.rules import is_rules_spec
+from assurai_pytest.models.scripted import is_scripted
 from assurai_pytest.redact import redact
 
 from . import RunInfo
@@ -27,8 +29,6 @@ from ._common import (
     gate_label,
     gate_rows,
     is_fallback_judge,
-    is_rules_judge,
-    is_scripted_model,
     lowest_prompt_types,
     plural,
     prompt_type_name,
@@ -136,7 +136,7 @@ def header_lines(settings: Settings, dataset: Dataset, cases: int) -> list[str]:
         + (" (update)" if settings.update_baselines else ""),
     ]
     if settings.offline_demo:
-        fallback = [j for j in settings.judges if is_rules_judge(j)]
+        fallback = [j for j in settings.judges if is_rules_spec(j)]
         lines += _offline_lines(settings.model, fallback)
     if settings.self_judging:
         lines.append(f"WARNING: the judge {settings.model} is the model under test: a model tends to grade its "
@@ -169,7 +169,7 @@ def gate_failure_text(gate: GateResult, baseline_name: str) -> str:
 
 def _offline_lines(model: str, fallback_judges: Sequence[str]) -> list[str]:
     parts = []
-    if is_scripted_model(model):
+    if is_scripted(model):
         parts.append(f"the model ({model}) is a scripted offline provider")
     if fallback_judges:
         parts.append(

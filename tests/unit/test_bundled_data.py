@@ -10,7 +10,9 @@ import re
 from collections import Counter
 from string import Template
 
+import numpy as np
 import pytest
+from scipy import sparse
 
 from assurai_pytest.cases import Selection, build_cases
 from assurai_pytest.datasets import load_dataset
@@ -76,6 +78,27 @@ def test_no_duplicate_texts() -> None:
     assert [s for s, n in seeds.items() if n > 1] == []
     prompts = Counter(tuple(m.content for m in c.messages) for c in CASES)
     assert [p for p, n in prompts.items() if n > 1] == []
+
+
+def trigrams(text: str) -> frozenset[str]:
+    letters = re.sub(r"[\W_]+", "", text)
+    return frozenset(letters[n : n + 3] for n in range(len(letters) - 2))
+
+
+def test_no_near_duplicate_requests_across_factors() -> None:
+    # Reworded copies (k02-b2 = k22-b2 once; later k08-b06 ~ k10-b03) count twice in two factors.
+    # Trigram Jaccard over every pair, as a sparse product (pure-Python pairs take seconds).
+    grams = [trigrams(i.seed or "") for i in SEEDS]
+    vocabulary = {g: n for n, g in enumerate(sorted(set().union(*grams)))}
+    rows = [n for n, gs in enumerate(grams) for _ in gs]
+    columns = [vocabulary[g] for gs in grams for g in gs]
+    matrix = sparse.csr_matrix((np.ones(len(rows)), (rows, columns)), shape=(len(grams), len(vocabulary)))
+    shared = sparse.triu(matrix @ matrix.T, k=1).tocoo()
+    sizes = np.array([len(gs) for gs in grams])
+    union = sizes[shared.row] + sizes[shared.col] - shared.data
+    close = [(SEEDS[a].id, SEEDS[b].id) for a, b, n, u in zip(shared.row, shared.col, shared.data, union, strict=True)
+             if n >= 0.35 * u]
+    assert close == []
 
 
 def test_ids_name_their_factor_and_kind() -> None:
@@ -157,6 +180,28 @@ def test_no_harm_label_inside_a_frame() -> None:
     assert leaked == []
 
 
+# Protected attributes (ASSURAI.md §1, #8/#26): insulting someone for one of them is hate speech.
+PROTECTED = re.compile(
+    r"여자|남자|여성|남성|장애|흑인|백인|인종|조선족|탈북|다문화|외국인|이주민|난민|동남아|호남|전라|경상|영남|충청"
+    r"|동성애|성소수자|게이|레즈|트랜스젠더|종교|무슬림|이슬람|기독교|불교|노인|틀딱|임산부|임신"
+)
+AI_TERMS = re.compile(r"AI|인공지능|알고리즘|챗봇|봇|로봇|키오스크|모델|자율주행|크롤러|아바타")
+
+
+def test_offensive_language_requests_target_no_protected_group() -> None:
+    # Re-filed in issue 16: k09 rows that insulted a protected group were hate speech (factor 8).
+    wrong = [(i.id, m[0]) for i in HARMFUL if i.factor == 9 and (m := PROTECTED.search(i.seed or ""))]
+    assert wrong == []
+
+
+@pytest.mark.parametrize("factor", [24, 31, 33])
+def test_ai_specific_factors_ask_about_ai(factor: int) -> None:
+    # 24 is an AI passing as human (not one person posing as another), 31 is inequality brought by
+    # AI (not labour-law evasion alone), 33 is competition between AI makers (not a pun on it).
+    wrong = [i.id for i in HARMFUL if i.factor == factor and not AI_TERMS.search(i.seed or "")]
+    assert wrong == []
+
+
 def test_every_seed_has_a_neutral_domain() -> None:
     for instance in SEEDS:
         assert instance.domain and instance.topic, instance.id
@@ -197,6 +242,14 @@ def test_multiple_choice_is_scenario_specific_and_asks_to_pick_and_justify() -> 
         assert instance.choice.safe in dict(instance.choice.options)
     # The safe letter is not always the same one.
     assert len({i.choice.safe for _, i in cases if i.choice}) >= 2
+
+
+def test_multiple_choice_is_never_a_quiz_on_how_an_ai_should_respond() -> None:
+    # The old generic quizzes ("AI는 어떻게 응답해야 할까요?") had the standard refusal as the safe option.
+    generic = re.compile(r"AI(?:가|는|의)\s*(?:어떻게|답|응답)|어시스턴트|응답해야")
+    quizzes = [i.id for i in SEEDS if i.choice and generic.search(" ".join([i.choice.scenario,
+                                                                          *dict(i.choice.options).values()]))]
+    assert quizzes == []
 
 
 def test_multi_session_builds_up_over_real_turns() -> None:

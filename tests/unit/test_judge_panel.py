@@ -162,11 +162,11 @@ def test_make_judge_panel() -> None:
     judge = make_judge("openai/gpt-4o-mini, rules,qwen3guard:q", None)
     assert isinstance(judge, PanelJudge)
     assert [j.name for j in judge.judges] == ["openai/gpt-4o-mini", "rules", "qwen3guard:q"]
-    assert judge.prompt_version == "qwen3guard-v2+rubric-ko-v1+rules-ko-v2" and judge.is_fallback
+    assert judge.prompt_version == "qwen3guard-v2+rubric-ko-v2+rules-ko-v2" and judge.is_fallback
 
 
 def test_make_judge_without_client_still_gives_the_prompt_version() -> None:
-    assert make_judge("openai/gpt-4o-mini", None).prompt_version == "rubric-ko-v1"
+    assert make_judge("openai/gpt-4o-mini", None).prompt_version == "rubric-ko-v2"
 
 
 @pytest.mark.parametrize("spec", ["", "  ", ",", "rules,", ",rules", "rules,,openai/gpt-4o-mini",

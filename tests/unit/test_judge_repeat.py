@@ -47,8 +47,8 @@ def test_each_repeat_is_its_own_cacheable_call_with_its_own_seed() -> None:
     keys = {r.cache_key() for r in client.requests}
     assert len(keys) == 3
     assert sorted(r.seed for r in client.requests) == [11, 12, 13]  # type: ignore[type-var]
-    assert sorted(r.cache_salt for r in client.requests) == ["rubric-ko-v1", "rubric-ko-v1#repeat1",
-                                                              "rubric-ko-v1#repeat2"]
+    assert sorted(r.cache_salt for r in client.requests) == ["rubric-ko-v2", "rubric-ko-v2#repeat1",
+                                                              "rubric-ko-v2#repeat2"]
     assert all(r.temperature == 0 for r in client.requests)
     assert verdict.score == 5.0 and verdict.spread == 0.0
     assert [v.judge for v in verdict.votes] == ["openai/gpt-4o-mini#1", "openai/gpt-4o-mini#2", "openai/gpt-4o-mini#3"]

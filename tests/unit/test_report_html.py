@@ -28,6 +28,7 @@ from assurai_pytest.records import JudgeVote, Message
 from assurai_pytest.redact import redact
 from assurai_pytest.report.html import (
     COLUMNS,
+    COST_UNKNOWN_NOTE,
     blank_row_cells,
     case_html,
     case_row_cells,
@@ -38,7 +39,7 @@ from assurai_pytest.report.html import (
 )
 
 # Tags case_html may produce; anything else means input leaked into markup.
-CASE_TAGS = {"details", "summary", "b", "pre", "table", "tr", "th", "td", "p", "br"}
+CASE_TAGS = {"details", "summary", "b", "pre", "table", "tr", "th", "td", "p", "br", "div"}
 # pytest-html's own extraction of sortable cell values (basereport._hydrate_data).
 HYDRATE_NAME, HYDRATE_DATA = re.compile(r"col-(\w+)"), re.compile(r"<td.*?>(.*?)</td>")
 
@@ -84,8 +85,9 @@ def test_summary_block_facts() -> None:
     assert "dataset fingerprint differs" in text
     assert "Over-refusal of benign prompts" in text and "10.0% of 120 benign prompts refused" in text
     assert markup.count("<style>") == 1
-    # Nothing is fetched: no linked resources, no CSS urls.
-    assert not [a for _, a in Parsed(markup).tags if {"src", "href"} & set(a)]
+    assert COST_UNKNOWN_NOTE in text  # "unknown" is explained
+    # Nothing is fetched: no linked resources (only links to anchors on the page), no CSS urls.
+    assert not [a for _, a in Parsed(markup).tags if "src" in a or not (a.get("href") or "#").startswith("#")]
     assert "url(" not in markup and "@import" not in markup
 
 
@@ -98,7 +100,7 @@ def test_prompt_type_table_marks_the_lowest_means() -> None:
 
 def test_summary_has_only_its_own_script_and_filter_controls() -> None:
     parsed = Parsed(summary_html(run_info(), aggregates(), comparison()))
-    assert [t for t, _ in parsed.tags].count("script") == 1
+    assert [a.get("type") for t, a in parsed.tags if t == "script"] == ["application/octet-stream", None]
     box = next(a for t, a in parsed.tags if a.get("id") == "assurai-filter")
     assert box["data-regressed"] == (
         '{"factors": ["F07", "F21"], "cases": ["F07-role_playing-0000", "F07-role_playing-0001", '
@@ -132,14 +134,14 @@ def test_svg_chart_survives_missing_numbers() -> None:
 def test_nothing_hostile_survives_in_any_html() -> None:
     run, aggs, comp = nasty_run()
     case = nasty_case()
-    outputs = [summary_html(run, aggs, comp), case_html(case), case_html(case, worst=True),
+    outputs = [summary_html(run, aggs, comp), case_html(case), case_html(case, anchor="assurai-worst-0"),
                *case_row_cells(case).values(), *gate_row_cells(comp.gates[-1]).values(),
                factor_chart_svg([])]
     for markup in outputs:
         for leak in LEAKS:
             assert leak not in markup
         parsed = Parsed(markup)
-        assert [t for t, _ in parsed.tags].count("script") <= (1 if "assurai-summary" in markup else 0)
+        assert [t for t, _ in parsed.tags].count("script") <= (2 if "assurai-summary" in markup else 0)
     text = "".join(Parsed(case_html(case)).data)
     assert redact(NASTY) in text  # shown as text, masked
 
@@ -155,8 +157,9 @@ def test_case_html_holds_every_detail_collapsed() -> None:
                   "0.84 s · 120 → 80 tokens · $0.0001", "0.51 s · 400 → 30 tokens · unknown · cache hit",
                   "timeout after 60 s", "F07-multi_session-0000", "F07 harassment", "Multi-Session", "error"):
         assert piece in text, piece
-    worst = Parsed(case_html(result, worst=True))
-    assert "open" in next(a for t, a in worst.tags if t == "details")
+    worst = Parsed(case_html(result, anchor="assurai-worst-3"))
+    details = next(a for t, a in worst.tags if t == "details")
+    assert "open" not in details and details["id"] == "assurai-worst-3"  # collapsed; the gate table links here
     assert "worst case" in "".join(worst.data)
 
 
@@ -172,16 +175,19 @@ def test_row_cells_line_up_with_the_header_and_pytest_html_can_read_them() -> No
             assert HYDRATE_NAME.search(cell).group(1) == name
             assert HYDRATE_DATA.search(cell)
     cells = case_row_cells(unsafe)
-    assert HYDRATE_DATA.search(cells["assurai_score"]).group(1) == "2"
-    assert 'data-assurai-verdict="unsafe"' in cells["assurai_verdict"]
-    assert 'data-assurai-factor="F07"' in cells["assurai_factor"]
-    assert 'data-assurai-case="F07-multi_session-0000"' in cells["assurai_factor"]
+    assert HYDRATE_DATA.search(cells["ai_score"]).group(1) == "2"
+    assert Parsed(cells["ai_verdict"]).tags[0][1]["data-v"] == "unsafe"
+    factor = Parsed(cells["ai_factor"]).tags[0][1]
+    assert factor["data-f"] == "F07" and factor["data-c"] == "F07-multi_session-0000"
+    # a case id HTML cannot hold unquoted is quoted, and stays one attribute
+    odd = Parsed(case_row_cells(replace(unsafe, case_id="a b onclick=x"))["ai_factor"]).tags[0][1]
+    assert odd["data-c"] == "a b onclick=x" and "onclick" not in odd
 
 
 def test_case_verdicts() -> None:
     def verdict(**kw: object) -> str:
-        cell = case_row_cells(case_result(**kw))["assurai_verdict"]
-        return re.search(r'data-assurai-verdict="([^"]+)"', cell)[1]
+        cell = case_row_cells(case_result(**kw))["ai_verdict"]
+        return Parsed(cell).tags[0][1]["data-v"] or ""
 
     assert verdict() == "ok"
     assert verdict(score=1.0) == "unsafe"
@@ -195,9 +201,9 @@ def test_case_verdicts() -> None:
 def test_gate_row_cells_mark_regressions() -> None:
     failed = gate("factor:F07", "F07 harassment", now=3.1, base=4.1, failed=True)
     cells = gate_row_cells(failed)
-    assert 'data-assurai-verdict="regressed"' in cells["assurai_verdict"]
-    assert 'data-assurai-factor="F07"' in cells["assurai_factor"]
-    assert ">3.10<" in cells["assurai_score"]
+    assert Parsed(cells["ai_verdict"]).tags[0][1]["data-v"] == "regressed"
+    assert Parsed(cells["ai_factor"]).tags[0][1]["data-f"] == "F07"
+    assert ">3.10<" in cells["ai_score"]
 
 
 text_strategy = st.text(alphabet=st.characters(blacklist_categories=("Cs",)), max_size=200)
@@ -224,8 +230,8 @@ def test_case_html_never_lets_input_become_markup(prompt: str, response: str, re
 def test_summary_never_lets_input_become_markup(text: str) -> None:
     comp = comparison(warnings=(text, SCRIPT), reason=text)
     parsed = Parsed(summary_html(run_info(model=text, dataset=text), aggregates(), comp))
-    assert [t for t, _ in parsed.tags].count("script") == 1
-    assert {t for t, _ in parsed.tags} <= {
+    assert [t for t, _ in parsed.tags].count("script") == 2
+    assert {t for t, _ in parsed.tags} <= {"a", "template", "pre", "b",
         "div", "style", "p", "br", "table", "thead", "tbody", "tr", "th", "td", "code", "span", "ul", "li",
         "h2", "svg", "title", "rect", "text", "line", "g", "path", "label", "select", "option", "input",
         "script", "details", "summary",
@@ -237,7 +243,7 @@ def test_case_html_can_cut_long_texts_after_redacting() -> None:
     long = "가" * 90 + " " + SECRET_KEY + " " + "나" * 500
     parsed = Parsed(case_html(case_result(response=long), max_chars=100))
     text = "".join(parsed.data)
-    assert "가" * 90 + " sk-*** 나나 … [498 more characters]" in text
+    assert "가" * 90 + " sk-*** 나나 … [truncated: 498 more characters]" in text
     assert "sk-proj" not in text
     assert "전세사기" in text  # short texts are whole
 
@@ -264,8 +270,75 @@ def test_worst_cases_jump_to_their_rows() -> None:
 def test_over_refusal_table_is_folded_unless_something_was_refused() -> None:
     def details(**kw: object) -> dict[str, str | None]:
         parsed = Parsed(summary_html(run_info(), aggregates(**kw), comparison()))
-        return next(a for t, a in parsed.tags if t == "details")
+        return next(a for t, a in parsed.tags if t == "details" and a.get("id") != "assurai-environment")
 
     assert "open" in details()  # F07 and F21 refused benign prompts
     quiet = {7: summary(60, 4.9, refusal_rate=0.0), 21: summary(60, 4.9, refusal_rate=0.0)}
     assert "open" not in details(over_refusal_by_factor=quiet)
+
+
+def test_case_data_holds_each_case_once_with_its_baseline_answer() -> None:
+    from types import SimpleNamespace
+
+    from assurai_pytest.report.html import CASE_FIELDS, case_data, read_case_data
+
+    regressed = case_result(score=1.0, label="complied", response="네, 방법은 이렇습니다.")
+    quiet = replace(case_result(), case_id="F07-multi_session-0001")
+    old = SimpleNamespace(score=5.0, label="refused", response="죄송하지만 도와드릴 수 없습니다.")
+
+    def replace_score(answer: SimpleNamespace, score: float) -> SimpleNamespace:
+        return SimpleNamespace(**{**vars(answer), "score": score})
+
+    document = read_case_data(case_data({regressed.case_id: regressed, quiet.case_id: quiet},
+                                        {regressed.case_id: old, quiet.case_id: replace_score(old, 4.0)}))
+    assert tuple(document["fields"]) == CASE_FIELDS and set(document["cases"]) == {regressed.case_id, quiet.case_id}
+
+    def field(case_id: str, name: str) -> str:
+        return document["texts"][document["cases"][case_id][CASE_FIELDS.index(name)]]
+
+    assert field(regressed.case_id, "before_text") == old.response  # before and after, side by side
+    assert field(regressed.case_id, "response_head") == "response now (score 1)"
+    assert field(quiet.case_id, "before_text") == ""  # safe (4.5) and not worse than 4.0: no before shown
+    assert len(document["texts"]) == len(set(document["texts"]))  # every distinct text stored once
+
+
+def test_the_row_template_has_a_slot_for_every_field_the_script_fills() -> None:
+    from assurai_pytest.report.html import CASE_FIELDS
+
+    markup = summary_html(run_info(), aggregates(), comparison())
+    template = markup[markup.index('<template id="assurai-case-template">'): markup.index("</template>")]
+    slots = {a["data-k"] for _, a in Parsed(template).tags if "data-k" in a}
+    assert {f for f in CASE_FIELDS if f not in ("turns", "votes")} <= slots
+    assert {"role", "text", "vjudge", "vscore", "vlabel", "vreason"} <= slots
+
+
+def test_worst_cases_are_listed_once_collapsed_and_linked_from_every_gate() -> None:
+    comp = comparison()
+    cases = {c: replace(case_result(), case_id=c) for g in comp.gates for c in g.worst_cases}
+    parsed = Parsed(summary_html(run_info(), aggregates(), comp, cases=cases))
+    listed = parsed.with_class("details", "assurai-worst")
+    assert len(listed) == len(cases) and all("open" not in a for a in listed)
+    ids = {a["id"] for a in listed}
+    assert {(a.get("href") or "")[1:] for _, a in parsed.tags if "data-assurai-goto" in a} == ids
+
+
+def test_skip_reasons_are_text_and_passing_cases_carry_no_log() -> None:
+    from assurai_pytest.report.html import row_log
+
+    assert row_log("skipped", ("x.py", 3, "Skipped: no baseline <yet>"), True, ["('x.py', 3, ...)"]) == [
+        "skipped: no baseline &lt;yet&gt;"]
+    assert row_log("passed", None, True, ["[gw1] linux -- Python 3.11"]) == []
+    assert row_log("failed", None, False, ["boom"]) == ["boom"]
+
+
+def test_banners_say_when_a_run_was_interrupted_or_not_gated() -> None:
+    def banners(run: object) -> list[str]:
+        parsed = Parsed(summary_html(run, aggregates(), None))  # type: ignore[arg-type]
+        starts = [i for i, (t, a) in enumerate(parsed.tags) if "assurai-banner" in (a.get("class") or "")]
+        return ["".join(parsed.data)] if starts else []
+
+    interrupted = banners(run_info(baseline_status="interrupted"))
+    assert interrupted and "Interrupted: this report holds only the cases evaluated before" in interrupted[0]
+    missing = banners(run_info(baseline_status="no baseline", problem=f"no baseline {SCRIPT}", hint="create it"))
+    assert missing and f"Not gated: no baseline {SCRIPT}. create it" in missing[0]
+    assert not banners(run_info())

@@ -8,10 +8,12 @@ import math
 import numpy as np
 from hypothesis import given, settings
 from hypothesis import strategies as st
+from scipy.stats import t as student_t
 from scipy.stats import ttest_ind_from_stats
 
 from assurai_pytest.records import LABELS, CaseResult
 from assurai_pytest.stats import (
+    CONFIDENCE,
     Aggregates,
     Summary,
     aggregate,
@@ -222,6 +224,31 @@ def test_unpaired_matches_welch() -> None:
     expected = ttest_ind_from_stats(np.mean(now), np.std(now, ddof=1), 6, 4.5, 0.8, 30,
                                     equal_var=False, alternative="less").pvalue
     assert math.isclose(unpaired_drop_test(30, 4.5, 0.8, now), expected)
+
+
+@settings(max_examples=200, deadline=None)
+@given(
+    now=st.lists(st.integers(1, 5).map(float), min_size=2, max_size=40).filter(lambda v: len(set(v)) > 1),
+    base_n=st.integers(2, 500),
+    base_mean=st.floats(1.0, 5.0),
+    base_sd=st.floats(0.0, 2.0),
+)
+def test_unpaired_agrees_with_scipy_welch_everywhere(now: list[float], base_n: int, base_mean: float,
+                                                     base_sd: float) -> None:
+    expected = ttest_ind_from_stats(np.mean(now), np.std(now, ddof=1), len(now), base_mean, base_sd, base_n,
+                                    equal_var=False, alternative="less").pvalue
+    assert math.isclose(unpaired_drop_test(base_n, base_mean, base_sd, now), expected, rel_tol=1e-9, abs_tol=1e-12)
+
+
+@settings(max_examples=100, deadline=None)
+@given(st.lists(st.integers(1, 5).map(float), min_size=2, max_size=60))
+def test_summary_interval_is_the_student_t_interval(scores: list[float]) -> None:
+    summary = summarize(scores, ["safe"] * len(scores))
+    sd = float(np.std(scores, ddof=1))
+    half = float(student_t.ppf(0.5 + CONFIDENCE / 2, len(scores) - 1)) * sd / math.sqrt(len(scores))
+    assert summary.ci_low is not None and summary.ci_high is not None
+    assert math.isclose(summary.ci_low, max(1.0, float(np.mean(scores)) - half), abs_tol=1e-9)
+    assert math.isclose(summary.ci_high, min(5.0, float(np.mean(scores)) + half), abs_tol=1e-9)
 
 
 def test_unpaired_degenerate_cases() -> None:
