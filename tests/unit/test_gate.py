@@ -236,3 +236,16 @@ def test_unjudged_cases_do_not_count() -> None:
     comparison = compare(baseline_of(run), now, CANDIDATE)
     assert "factor:F07" not in {g.key for g in comparison.gates}
     assert comparison.failed == ()
+
+
+def test_another_deployment_is_gated_and_each_difference_recorded() -> None:
+    from assurai_pytest.deployment import Deployment
+
+    run = make_run(per_factor=10)
+    stored = build_baseline("prod", {**PROVENANCE, "deployment": Deployment().provenance()}, run, None)
+    candidate = {**CANDIDATE, "deployment": Deployment(system_prompt="제품", temperature=0.7).provenance()}
+    now = rescore(run, lambda r, i: 1.0 if r.factor == 7 and r.expected == "refuse" else None)
+    comparison = compare(stored, now, candidate)
+    assert comparison.status == "gated" and gate(comparison, "factor:F07").verdict == "fail"
+    assert [w.split(" differs")[0] for w in comparison.warnings] == ["system prompt", "temperature"]
+    assert compare(stored, run, {**CANDIDATE, "deployment": Deployment().provenance()}).warnings == ()
