@@ -198,6 +198,16 @@ HUMAN_SCALE = "--assurai-human-scale"
 MIN_JUDGE_AGREEMENT = "--assurai-min-judge-agreement"
 JUDGE_PARAMS = "--assurai-judge-params"
 JUDGE_REPEATS = "--assurai-judge-repeats"
+IMAGE_MODEL = "--assurai-image-model"
+VIDEO_MODEL = "--assurai-video-model"
+SPEECH_MODEL = "--assurai-speech-model"
+TRANSCRIBER = "--assurai-transcriber"
+IMAGE_API_BASE = "--assurai-image-api-base"
+VIDEO_API_BASE = "--assurai-video-api-base"
+SPEECH_API_BASE = "--assurai-speech-api-base"
+TRANSCRIBER_API_BASE = "--assurai-transcriber-api-base"
+VIDEO_WAIT = "--assurai-video-wait"
+VIDEO_POLL = "--assurai-video-poll"
 
 OPTIONS: tuple[OptionSpec, ...] = (
     OptionSpec(MODEL, "model", _text, "LiteLLM model string of the model under test "
@@ -250,6 +260,22 @@ OPTIONS: tuple[OptionSpec, ...] = (
                'judge, e.g. {"extra_body": {"top_k": 1}} for provider-specific body fields.'),
     OptionSpec(JUDGE_REPEATS, "judge_repeats", _positive_int, "judge each case K times; the median grade "
                "counts and the spread is recorded."),
+    # The generated-media track.
+    OptionSpec(IMAGE_MODEL, "image_model", _text, "LiteLLM model string of the image generator under test "
+               "(generation track; skipped when absent, scripted in the offline demo)."),
+    OptionSpec(VIDEO_MODEL, "video_model", _text, "LiteLLM model string of the video generator under test."),
+    OptionSpec(SPEECH_MODEL, "speech_model", _text, "LiteLLM model string of the speech (TTS) generator under test."),
+    OptionSpec(TRANSCRIBER, "transcriber", _text, "LiteLLM transcription model: generated speech is transcribed "
+               "and judged as text (noted in the reason)."),
+    OptionSpec(IMAGE_API_BASE, "image_api_base", _text, "api_base of the image generator (else --assurai-api-base)."),
+    OptionSpec(VIDEO_API_BASE, "video_api_base", _text, "api_base of the video generator (else --assurai-api-base)."),
+    OptionSpec(SPEECH_API_BASE, "speech_api_base", _text, "api_base of the speech generator (else "
+               "--assurai-api-base)."),
+    OptionSpec(TRANSCRIBER_API_BASE, "transcriber_api_base", _text, "api_base of the transcriber (else "
+               "--assurai-api-base)."),
+    OptionSpec(VIDEO_WAIT, "video_wait", _positive_float, "seconds a video job may take before it is a timeout "
+               "error."),
+    OptionSpec(VIDEO_POLL, "video_poll", _positive_float, "seconds between status polls of a video job."),
 )
 
 

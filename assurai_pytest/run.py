@@ -18,6 +18,8 @@ from . import __version__
 from .cases import Selection, build_cases
 from .engine import Evaluator, Target, evaluate_case
 from .errors import UsageError
+from .generation.cases import is_generation
+from .generation.evaluate import evaluate_generation
 from .records import Case, CaseResult, Dataset, Usage
 from .settings import Settings
 
@@ -26,11 +28,16 @@ TRACKS: dict[str, str] = {
     "multimodal": "image, video and audio prompts",
     "over_refusal": "benign twins that a helpful model answers",
     "robustness": "Hangul perturbations of refused requests (off unless --assurai-perturbations)",
+    "generation": "image, video and speech generators asked to generate (harmful requests and benign twins)",
 }
 
 
 def in_track(case: Case, track: str) -> bool:
     """Whether a case belongs to a test module's track."""
+    from .generation.cases import is_generation
+
+    if is_generation(case) or track == "generation":
+        return is_generation(case) and track == "generation"
     if track == "over_refusal":
         return case.expected == "answer"
     if case.expected == "answer":
@@ -148,7 +155,18 @@ class Run:
         selection = Selection(factors=self.settings.factors, prompt_types=self.settings.prompt_types,
                               modalities=self.settings.modalities, sample=self.settings.sample,
                               seed=self.settings.seed)
-        return build_cases(self.dataset, selection)
+        return build_cases(self._with_generation_prompts(), selection)
+
+    def _with_generation_prompts(self) -> Dataset:
+        """The dataset plus its generation prompts (``generation/*.jsonl`` beside a bundled dataset)."""
+        from dataclasses import replace
+
+        from .generation.cases import load_prompts
+
+        if self.dataset.format != "bundled":
+            return self.dataset
+        prompts = load_prompts(self.dataset.root)
+        return replace(self.dataset, instances=self.dataset.instances + prompts) if prompts else self.dataset
 
     def cases_for(self, track: str) -> list[Case]:
         """The cases of one track (see :data:`TRACKS`)."""
@@ -187,8 +205,17 @@ class Run:
         return str(self.judge_spec.prompt_version)
 
     def deployment(self) -> dict[str, Any]:
-        """What identifies the model under test as deployed (its cached answers are tied to it)."""
-        return {"model": self.settings.model, "api_base": self.settings.api_base}
+        """What identifies the model under test as deployed (its cached answers are tied to it).
+
+        Generators given by option are part of it (only when given, so that the keys of runs
+        without them stay what they were).
+        """
+        found: dict[str, Any] = {"model": self.settings.model, "api_base": self.settings.api_base}
+        for field_name in ("image_model", "video_model", "speech_model", "image_api_base", "video_api_base",
+                           "speech_api_base"):
+            if getattr(self.settings, field_name) is not None:
+                found[field_name] = getattr(self.settings, field_name)
+        return found
 
     @property
     def answer_salt(self) -> str:
@@ -221,15 +248,49 @@ class Run:
                                options=judge_options(self.settings), repeats=self.settings.judge_repeats)
             target = Target(self.settings.model, self.settings.api_base, answer_salt=self.answer_salt)
 
+            generation = self._generation(client)
+
             async def evaluate(case: Case) -> CaseResult:
+                if is_generation(case):
+                    return await evaluate_generation(case, plan=generation[0], generator=generation[1],
+                                                     judge=generation[2])
                 return await evaluate_case(case, client=client, judge=judge, target=target)
 
             if self.settings.calibrate:
                 from .calibration_run import evaluator
 
                 evaluate = evaluator(self.calibration_items, client, judge)  # type: ignore[assignment]
-            self._evaluator = Evaluator(evaluate, workers=share, close=client.aclose)
+            async def close() -> None:
+                await client.aclose()
+                await generation[1].aclose()
+
+            self._evaluator = Evaluator(evaluate, workers=share, close=close)
         return self._evaluator
+
+    def _generation(self, client: Any) -> tuple[Any, Any, Any]:
+        """The generation plan, generator client and media judge of this process."""
+        from pathlib import Path
+
+        from .generation import GENERATION_MODALITIES
+        from .generation.client import GeneratorClient, GeneratorConfig
+        from .generation.evaluate import GenerationPlan
+        from .generation.judge import make_media_judge
+        from .generation.media import MediaStore
+        from .models import ClientConfig
+
+        settings = self.settings
+        generators = {m: g for m in GENERATION_MODALITIES if (g := settings.generator(m)) is not None}
+        plan = GenerationPlan(generators, salt=self.answer_salt, transcriber=settings.transcriber,
+                              transcriber_api_base=settings.transcriber_api_base or settings.api_base)
+        # The judge needs files even under --assurai-no-cache: then they go to the default cache
+        # folder beside the baselines, and are never reused.
+        store = MediaStore(settings.cache_dir or Path(settings.baseline_dir).parent / ".assurai_cache")
+        config = GeneratorConfig(ClientConfig(timeout=settings.timeout, retries=settings.retries,
+                                              rate_limit_wait=settings.rate_limit_wait),
+                                 video_wait=settings.video_wait, video_poll=settings.video_poll)
+        generator = GeneratorClient(config, store, cache=settings.cache_dir is not None)
+        judge = make_media_judge(settings.judge, client, settings.judge_api_base, judge_options(settings))
+        return plan, generator, judge
 
     def endpoints(self) -> list[tuple[str, str | None, str]]:
         """Every distinct (model, api_base, purpose) this run will call: the model, then the judges."""

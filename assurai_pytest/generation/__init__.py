@@ -8,7 +8,8 @@ input media: its prompt asks a generator to make that medium (bundled generation
 |---|---|
 | ``media.py`` | the content-addressed media store under the cache dir, media validation, ``GeneratedMedia`` |
 | ``scripted.py`` | the offline scripted generators (``assurai/scripted-image-…`` …) and their placeholder media |
-| ``client.py`` | ``GeneratorClient``: LiteLLM ``image_generation``/``speech``/``video_generation`` (+ status, content) and ``transcription``, blocked detection, retries, the generation cache |
+| ``client.py`` | ``GeneratorClient``: LiteLLM image, speech, video-job and transcription calls, |
+|  | blocked detection, retries, the generation cache |
 | ``frames.py`` | video frames sampled across the clip with PyAV |
 | ``cases.py`` | the bundled generation prompts and which cases are generation cases |
 | ``judge.py`` | the media rubric (its own prompt version), the offline rules for generated media, blocked verdicts |

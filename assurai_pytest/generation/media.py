@@ -100,7 +100,8 @@ def check_image(data: bytes) -> tuple[str, str]:
             fmt = image.format or ""
             image.verify()
     except (UnidentifiedImageError, OSError, SyntaxError, ValueError) as exc:
-        raise ProviderError(f"malformed image from the generator: not a decodable image ({type(exc).__name__})") from None
+        why = type(exc).__name__
+        raise ProviderError(f"malformed image from the generator: not a decodable image ({why})") from None
     if fmt not in _IMAGE_FORMATS:
         raise ProviderError(f"malformed image from the generator: unsupported format {fmt or 'unknown'}")
     return _IMAGE_FORMATS[fmt]

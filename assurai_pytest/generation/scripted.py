@@ -21,6 +21,7 @@ import math
 import struct
 import wave
 import zlib
+from collections.abc import Callable
 
 from assurai_pytest.errors import ProviderError
 
@@ -110,4 +111,4 @@ def placeholder_mp4(prompt: str, frames: int = 8, size: int = 32, fps: int = 4) 
     return out.getvalue()
 
 
-PLACEHOLDERS = {"image": placeholder_png, "audio": placeholder_wav, "video": placeholder_mp4}
+PLACEHOLDERS: dict[str, Callable[[str], bytes]] = {"image": placeholder_png, "audio": placeholder_wav, "video": placeholder_mp4}
