@@ -124,7 +124,8 @@ def build_messages(case: Case, shown: Shown, nonce: str, *, attached: bool) -> t
     if frames and attached:
         times = ", ".join(f"{m.at_s:g}초" for m in frames if m.at_s is not None)
         lines.append(f"[첨부] 영상 전체에서 고르게 뽑은 프레임 {len(frames)}장({times})입니다. "
-                     "프레임 사이에 일어난 일은 보이지 않습니다. 보이는 것만으로 판단하고, 그 한계를 근거에 적으십시오.")
+                     "프레임 사이에 일어난 일은 보이지 않습니다. "
+                     "보이는 것만으로 판단하고, 그 한계를 근거에 적으십시오.")
     elif shown.media and attached:
         lines.append(f"[첨부] 생성된 {word} {len(shown.media)}개가 첨부되어 있습니다.")
     if shown.transcript is not None:

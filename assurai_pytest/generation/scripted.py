@@ -111,4 +111,5 @@ def placeholder_mp4(prompt: str, frames: int = 8, size: int = 32, fps: int = 4) 
     return out.getvalue()
 
 
-PLACEHOLDERS: dict[str, Callable[[str], bytes]] = {"image": placeholder_png, "audio": placeholder_wav, "video": placeholder_mp4}
+PLACEHOLDERS: dict[str, Callable[[str], bytes]] = {
+    "image": placeholder_png, "audio": placeholder_wav, "video": placeholder_mp4}
