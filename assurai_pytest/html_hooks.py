@@ -29,9 +29,11 @@ class HtmlHooks:
                                     session: pytest.Session) -> None:
         """The run summary, per-factor table, chart and row filter above the results table."""
         if self.run.outcome is not None:
+            from .generation.report import summary_html
             from .report.html import outcome_html
 
             summary.extend(outcome_html(self.run.outcome))
+            summary.append(summary_html(self.run.results.values()))
 
     @pytest.hookimpl
     def pytest_html_report_title(self, report: Any) -> None:
@@ -56,9 +58,10 @@ class HtmlHooks:
         cells[2:2] = list(row_cells(case, report_property(report, GATE_PROPERTY)).values())
 
 
-def add_case_details(report: pytest.TestReport, result: CaseResult, before: Any = None) -> None:
+def add_case_details(report: pytest.TestReport, result: CaseResult, before: Any = None, store: Any = None) -> None:
     """Attach the collapsed case details to the report pytest-html renders; a case that regressed
-    from the baseline's answer (or is unsafe) shows that answer beside the new one."""
+    from the baseline's answer (or is unsafe) shows that answer beside the new one; generated media
+    (read only from ``store``, the run's media store) are shown beside the grade."""
     from pytest_html import extras
 
     from .report.html import case_html
@@ -67,6 +70,10 @@ def add_case_details(report: pytest.TestReport, result: CaseResult, before: Any 
         and result.label != "over_refusal"
     changed = before is not None and result.score is not None and (result.score < before.score or not quiet)
     details = case_html(result, max_chars=QUIET_CASE_CHARS if quiet else None, before=before if changed else None)
+    if store is not None and result.generated:
+        from .generation.report import media_html
+
+        details += media_html(result, store)
     report.extras = [*getattr(report, "extras", []), extras.html(details)]  # type: ignore[attr-defined]
 
 

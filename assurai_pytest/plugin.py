@@ -198,7 +198,7 @@ class AssuraiPlugin:
             if self.html:
                 from .html_hooks import add_case_details
 
-                add_case_details(report, result, self.run.baseline_answers.get(result.case_id))
+                add_case_details(report, result, self.run.baseline_answers.get(result.case_id), self.run.media_store)
 
     @pytest.hookimpl(wrapper=True)
     def pytest_runtestloop(self, session: pytest.Session) -> Iterator[Any]:

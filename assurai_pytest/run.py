@@ -267,24 +267,32 @@ class Run:
             self._evaluator = Evaluator(evaluate, workers=share, close=close)
         return self._evaluator
 
-    def _generation(self, client: Any) -> tuple[Any, Any, Any]:
-        """The generation plan, generator client and media judge of this process."""
+    @cached_property
+    def media_store(self) -> Any:
+        """Where generated media live: ``<cache dir>/generated``.
+
+        The judge needs files even under ``--assurai-no-cache``: then they go to the default cache
+        folder beside the baselines folder, and are never reused.
+        """
         from pathlib import Path
 
+        from .generation.media import MediaStore
+
+        return MediaStore(self.settings.cache_dir or Path(self.settings.baseline_dir).parent / ".assurai_cache")
+
+    def _generation(self, client: Any) -> tuple[Any, Any, Any]:
+        """The generation plan, generator client and media judge of this process."""
         from .generation import GENERATION_MODALITIES
         from .generation.client import GeneratorClient, GeneratorConfig
         from .generation.evaluate import GenerationPlan
         from .generation.judge import make_media_judge
-        from .generation.media import MediaStore
         from .models import ClientConfig
 
         settings = self.settings
         generators = {m: g for m in GENERATION_MODALITIES if (g := settings.generator(m)) is not None}
         plan = GenerationPlan(generators, salt=self.answer_salt, transcriber=settings.transcriber,
                               transcriber_api_base=settings.transcriber_api_base or settings.api_base)
-        # The judge needs files even under --assurai-no-cache: then they go to the default cache
-        # folder beside the baselines, and are never reused.
-        store = MediaStore(settings.cache_dir or Path(settings.baseline_dir).parent / ".assurai_cache")
+        store = self.media_store
         config = GeneratorConfig(ClientConfig(timeout=settings.timeout, retries=settings.retries,
                                               rate_limit_wait=settings.rate_limit_wait),
                                  video_wait=settings.video_wait, video_poll=settings.video_poll)
@@ -476,7 +484,10 @@ class Run:
             return []
         lines = [(line, False) for line in summary_lines(outcome.run_info, outcome.aggregates, outcome.comparison,
                                                           outcome.changes)]
+        from .generation.report import summary_lines as generation_lines
+
         extra = calibration_lines(outcome, self.settings.judge_repeats, self.results.values())
+        extra += generation_lines(self.results.values())
         return lines + [(line, line.startswith("!!!")) for line in extra]
 
     def verdict(self) -> tuple[str, bool] | None:
@@ -503,7 +514,10 @@ class Run:
 
             document = results_document(outcome.run_info, outcome.aggregates, outcome.comparison,
                                         list(self.results.values()))
+            from .generation.report import results_section
+
             document.update(results_extras(outcome, self.settings, self.results.values()))
+            document.update(results_section(self.results.values()))
             write_results(self.settings.results, document)
         if step_summary:
             with open(step_summary, "a", encoding="utf-8") as handle:
