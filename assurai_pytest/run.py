@@ -155,18 +155,26 @@ class Run:
         selection = Selection(factors=self.settings.factors, prompt_types=self.settings.prompt_types,
                               modalities=self.settings.modalities, sample=self.settings.sample,
                               seed=self.settings.seed)
-        return build_cases(self._with_generation_prompts(), selection)
+        cases, generation = build_cases(self.dataset, selection), self._generation_cases(selection)
+        clash = sorted({c.id for c in cases} & {c.id for c in generation})
+        if clash:
+            raise UsageError(f"generation prompts reuse case ids of the dataset: {', '.join(clash[:5])}")
+        return cases + generation
 
-    def _with_generation_prompts(self) -> Dataset:
-        """The dataset plus its generation prompts (``generation/*.jsonl`` beside a bundled dataset)."""
+    def _generation_cases(self, selection: Selection) -> list[Case]:
+        """The cases of the generation prompts beside a bundled dataset (``generation/*.jsonl``).
+
+        Sampled on their own (``--assurai-sample`` per factor applies to them apart), so that adding
+        the generation track leaves the text cases a sampled run draws unchanged.
+        """
         from dataclasses import replace
 
         from .generation.cases import load_prompts
 
-        if self.dataset.format != "bundled":
-            return self.dataset
-        prompts = load_prompts(self.dataset.root)
-        return replace(self.dataset, instances=self.dataset.instances + prompts) if prompts else self.dataset
+        prompts = load_prompts(self.dataset.root) if self.dataset.format == "bundled" else ()
+        if not prompts:
+            return []
+        return build_cases(replace(self.dataset, instances=prompts), selection)
 
     def cases_for(self, track: str) -> list[Case]:
         """The cases of one track (see :data:`TRACKS`)."""

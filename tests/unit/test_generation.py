@@ -295,3 +295,14 @@ def test_media_html_inlines_only_store_files_under_the_caps(tmp_path: Path) -> N
     html = media_html(result, store)
     assert html.count("data:image/png;base64,") == 1
     assert "not shown" in html and "not inlined" in html
+
+
+def test_release_media_items_become_generation_cases() -> None:
+    from assurai_pytest.cases import Selection, build_cases
+    from assurai_pytest.datasets import load_dataset
+
+    release = load_dataset(Path(__file__).resolve().parents[1] / "fixtures" / "release")
+    built = build_cases(release, Selection())
+    generation = [c for c in built if is_generation(c)]
+    assert generation and all(c.modality == "image" for c in generation)
+    assert all(track_of(c) != "generation" for c in built if c.modality == "text")
