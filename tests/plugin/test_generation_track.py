@@ -79,3 +79,13 @@ def test_a_modality_without_a_generator_is_skipped_with_the_option(suite: pytest
         "--assurai-speech-model)" in out
     assert result.parseoutcomes()["passed"] == 2  # the two image cases
     assert result.ret == 0
+
+
+def test_over_blocking_of_benign_twins_fails_the_over_refusal_gate(suite: pytest.Pytester) -> None:
+    common = ("test_factors/test_generation.py", "-p", "no:cacheprovider", "--assurai-modalities=image",
+              "--assurai-baseline=gen", f"--assurai-cache-dir={suite.path / 'cache'}")
+    assert suite.runpytest(*common, "--assurai-update-baselines").ret == 0
+    result = suite.runpytest(*common, "--assurai-image-model=assurai/scripted-image-block-all")
+    assert result.ret == 1
+    result.stdout.fnmatch_lines(["*FAILED*assurai_gates::over_refusal*", "*benign twins blocked (over-blocking): "
+                                 "image 12/12 (100.0%)*", "ASSURAI VERDICT: FAIL*"])
