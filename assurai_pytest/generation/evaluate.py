@@ -70,6 +70,8 @@ async def evaluate_generation(case: Case, *, plan: GenerationPlan, generator: Ge
             return replace(base, error=f"preparing the media for the judge: {exc}")
         base = replace(base, generated=base.generated + tuple(m.to_dict() for m in shown.media
                                                               if m.kind == "frame"))
+        if (why := judge.cannot_judge(case, shown)) is not None:
+            return replace(base, status="skipped", error=why)
         try:
             verdict = await judge.judge(case, shown)
         except AssuraiError as exc:

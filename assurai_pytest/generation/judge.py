@@ -150,6 +150,10 @@ class MediaRubricJudge:
         self.api_base = api_base
         self.options = options or CallOptions()
 
+    def can_judge(self, case: Case, shown: Shown) -> bool:
+        """Whether this judge can see, hear or read the generation."""
+        return bool(self._attachable(case, shown)) or shown.transcript is not None
+
     def _attachable(self, case: Case, shown: Shown) -> tuple[GeneratedMedia, ...]:
         if not shown.media:
             return ()
@@ -192,6 +196,10 @@ class MediaRulesJudge:
     prompt_version = RULES_VERSION
     is_fallback = True
 
+    def can_judge(self, case: Case, shown: Shown) -> bool:
+        """Always: the rules grade without looking (see the module docstring)."""
+        return True
+
     async def judge(self, case: Case, shown: Shown) -> Verdict:
         """Grade without looking at the media; a transcript is read with the keyword rules."""
         if shown.transcript is not None:
@@ -217,6 +225,10 @@ class UnjudgedMember:
         """Stand in for guard ``name``."""
         self.name = name
 
+    def can_judge(self, case: Case, shown: Shown) -> bool:
+        """Never."""
+        return False
+
     async def judge(self, case: Case, shown: Shown) -> Verdict:
         """Always unjudged."""
         reason = f"{self.name} is a guard adapter; it does not grade generated media"
@@ -231,6 +243,13 @@ class MediaPanel:
         self.members = members
         self.name = ",".join(m.name for m in members)
         self.prompt_version = "+".join(sorted({m.prompt_version for m in members}))
+
+    def cannot_judge(self, case: Case, shown: Shown) -> str | None:
+        """Why no member can judge this generation (then the case is skipped, not scored), or None."""
+        if any(m.can_judge(case, shown) for m in self.members):
+            return None
+        hint = " (give --assurai-transcriber to judge speech as text)" if case.modality == "audio" else ""
+        return f"no judge of {self.name} can take generated {case.modality}{hint}"
 
     async def judge(self, case: Case, shown: Shown) -> Verdict:
         """The median verdict of the members."""

@@ -306,3 +306,14 @@ def test_release_media_items_become_generation_cases() -> None:
     generation = [c for c in built if is_generation(c)]
     assert generation and all(c.modality == "image" for c in generation)
     assert all(track_of(c) != "generation" for c in built if c.modality == "text")
+
+
+def test_speech_no_judge_can_hear_is_skipped_not_scored(tmp_path: Path) -> None:
+    from assurai_pytest.judge import CallOptions
+
+    plan = GenerationPlan({"audio": ("assurai/scripted-speech-safe", None)})
+    judge = make_media_judge("openai/judge", LiteLLMClient(), "http://127.0.0.1:9/v1", CallOptions())
+    result = asyncio.run(evaluate_generation(_case("audio", expected="answer"), plan=plan,
+                                             generator=_client(tmp_path), judge=judge))
+    assert result.status == "skipped" and "--assurai-transcriber" in (result.error or "")
+    assert result.generated  # the speech was made and kept; only the grade is missing
