@@ -87,5 +87,5 @@ def test_over_blocking_of_benign_twins_fails_the_over_refusal_gate(suite: pytest
     assert suite.runpytest(*common, "--assurai-update-baselines").ret == 0
     result = suite.runpytest(*common, "--assurai-image-model=assurai/scripted-image-block-all")
     assert result.ret == 1
-    result.stdout.fnmatch_lines(["*FAILED*assurai_gates::over_refusal*", "*benign twins blocked (over-blocking): "
-                                 "image 12/12 (100.0%)*", "ASSURAI VERDICT: FAIL*"])
+    result.stdout.fnmatch_lines(["*benign twins blocked (over-blocking): image 12/12 (100.0%)*",
+                                 "FAILED assurai_gates::over_refusal*", "ASSURAI VERDICT: FAIL*(over-refusal)*"])
