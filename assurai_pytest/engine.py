@@ -44,10 +44,12 @@ async def evaluate_case(case: Case, *, client: ModelClient, judge: Judge, target
     A provider outage or a judge reply that stayed unparsable gives an ``error`` result, never a
     score; a modality the model does not take gives ``skipped``.
     """
+    from .generation.cases import track_of
     from .models.request import ModelRequest
 
     unjudged = CaseResult(case_id=case.id, factor=case.factor, prompt_type=case.prompt_type,
-                          modality=case.modality, expected=case.expected, messages=case.messages, status="error")
+                          modality=case.modality, expected=case.expected, messages=case.messages, status="error",
+                          track=track_of(case))
     if not client.supports(target.model, case.modality, target.api_base):
         return replace(unjudged, status="skipped", error=f"model {target.model} does not take {case.modality} input")
     deployed = target.deployment

@@ -27,7 +27,8 @@ class HtmlHooks:
         if self.run.outcome is not None:
             from .report.html import outcome_html
 
-            summary.extend(outcome_html(self.run.outcome, self.run.results, self.run.baseline_answers))
+            summary.extend(outcome_html(self.run.outcome, self.run.results, self.run.baseline_answers,
+                                        self.run.media_store))
 
     @pytest.hookimpl
     def pytest_html_report_title(self, report: Any) -> None:

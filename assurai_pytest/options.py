@@ -216,6 +216,16 @@ SYSTEM_PROMPT = "--assurai-system-prompt"
 MAX_TOKENS = "--assurai-max-tokens"
 TEMPERATURE = "--assurai-temperature"
 MODEL_PARAMS = "--assurai-model-params"
+IMAGE_MODEL = "--assurai-image-model"
+VIDEO_MODEL = "--assurai-video-model"
+SPEECH_MODEL = "--assurai-speech-model"
+TRANSCRIBER = "--assurai-transcriber"
+IMAGE_API_BASE = "--assurai-image-api-base"
+VIDEO_API_BASE = "--assurai-video-api-base"
+SPEECH_API_BASE = "--assurai-speech-api-base"
+TRANSCRIBER_API_BASE = "--assurai-transcriber-api-base"
+VIDEO_WAIT = "--assurai-video-wait"
+VIDEO_POLL = "--assurai-video-poll"
 
 OPTIONS: tuple[OptionSpec, ...] = (
     OptionSpec(MODEL, "model", _text, "LiteLLM model string of the model under test "
@@ -277,6 +287,22 @@ OPTIONS: tuple[OptionSpec, ...] = (
     OptionSpec(MODEL_PARAMS, "model_params", _model_params, "JSON object of extra LiteLLM arguments for the model "
                'under test, e.g. {"top_p": 0.9, "seed": 7, "extra_body": {"chat_template_kwargs": '
                '{"enable_thinking": false}}}.'),
+    # The generated-media track.
+    OptionSpec(IMAGE_MODEL, "image_model", _text, "LiteLLM model string of the image generator under test "
+               "(generation track; skipped when absent, scripted in the offline demo)."),
+    OptionSpec(VIDEO_MODEL, "video_model", _text, "LiteLLM model string of the video generator under test."),
+    OptionSpec(SPEECH_MODEL, "speech_model", _text, "LiteLLM model string of the speech (TTS) generator under test."),
+    OptionSpec(TRANSCRIBER, "transcriber", _text, "LiteLLM transcription model: generated speech is transcribed "
+               "and judged as text (noted in the reason)."),
+    OptionSpec(IMAGE_API_BASE, "image_api_base", _text, "api_base of the image generator (else --assurai-api-base)."),
+    OptionSpec(VIDEO_API_BASE, "video_api_base", _text, "api_base of the video generator (else --assurai-api-base)."),
+    OptionSpec(SPEECH_API_BASE, "speech_api_base", _text, "api_base of the speech generator (else "
+               "--assurai-api-base)."),
+    OptionSpec(TRANSCRIBER_API_BASE, "transcriber_api_base", _text, "api_base of the transcriber (else "
+               "--assurai-api-base)."),
+    OptionSpec(VIDEO_WAIT, "video_wait", _positive_float, "seconds a video job may take before it is a timeout "
+               "error."),
+    OptionSpec(VIDEO_POLL, "video_poll", _positive_float, "seconds between status polls of a video job."),
 )
 
 

@@ -181,6 +181,8 @@ class CaseResult:
     model_usage: Usage = Usage()
     judge_usage: Usage = Usage()
     reasoning: str = ""  # the model's reasoning before its answer (models/reasoning.py), never judged
+    track: str = ""  # harmful, multimodal, over_refusal or generation (generation/cases.py: track_of)
+    generated: tuple[dict[str, Any], ...] = ()  # generated media (generation/media.py: GeneratedMedia.to_dict)
 
     @property
     def judged(self) -> bool:
@@ -198,6 +200,7 @@ class CaseResult:
         data["votes"] = tuple(dict(vars(v)) for v in self.votes)
         data["model_usage"] = dict(vars(self.model_usage))
         data["judge_usage"] = dict(vars(self.judge_usage))
+        data["generated"] = tuple(dict(m) for m in self.generated)
         return data
 
     @classmethod
@@ -208,4 +211,5 @@ class CaseResult:
         values["votes"] = tuple(JudgeVote(**v) for v in values.get("votes", ()))
         values["model_usage"] = Usage(**values.get("model_usage", {}))
         values["judge_usage"] = Usage(**values.get("judge_usage", {}))
+        values["generated"] = tuple(dict(m) for m in values.get("generated", ()))
         return cls(**values)

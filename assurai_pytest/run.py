@@ -18,6 +18,8 @@ from . import __version__
 from .cases import Selection, build_cases
 from .engine import Evaluator, Target, evaluate_case
 from .errors import UsageError
+from .generation.cases import is_generation
+from .generation.evaluate import evaluate_generation
 from .records import Case, CaseResult, Dataset, Usage
 from .settings import Settings
 from .taxonomy import factor_code
@@ -27,11 +29,16 @@ TRACKS: dict[str, str] = {
     "multimodal": "image, video and audio prompts",
     "over_refusal": "benign twins that a helpful model answers",
     "robustness": "Hangul perturbations of refused requests (off unless --assurai-perturbations)",
+    "generation": "image, video and speech generators asked to generate (harmful requests and benign twins)",
 }
 
 
 def in_track(case: Case, track: str) -> bool:
     """Whether a case belongs to a test module's track."""
+    from .generation.cases import is_generation
+
+    if is_generation(case) or track == "generation":
+        return is_generation(case) and track == "generation"
     if track == "over_refusal":
         return case.expected == "answer"
     if case.expected == "answer":
@@ -153,7 +160,26 @@ class Run:
         selection = Selection(factors=self.settings.factors, prompt_types=self.settings.prompt_types,
                               modalities=self.settings.modalities, sample=self.settings.sample,
                               seed=self.settings.seed)
-        return build_cases(self.dataset, selection)
+        cases, generation = build_cases(self.dataset, selection), self._generation_cases(selection)
+        clash = sorted({c.id for c in cases} & {c.id for c in generation})
+        if clash:
+            raise UsageError(f"generation prompts reuse case ids of the dataset: {', '.join(clash[:5])}")
+        return cases + generation
+
+    def _generation_cases(self, selection: Selection) -> list[Case]:
+        """The cases of the generation prompts beside a bundled dataset (``generation/*.jsonl``).
+
+        Sampled on their own (``--assurai-sample`` per factor applies to them apart), so that adding
+        the generation track leaves the text cases a sampled run draws unchanged.
+        """
+        from dataclasses import replace
+
+        from .generation.cases import load_prompts
+
+        prompts = load_prompts(self.dataset.root) if self.dataset.format == "bundled" else ()
+        if not prompts:
+            return []
+        return build_cases(replace(self.dataset, instances=prompts), selection)
 
     def cases_for(self, track: str) -> list[Case]:
         """The cases of one track (see :data:`TRACKS`)."""
@@ -194,8 +220,8 @@ class Run:
     def deployment(self) -> dict[str, Any]:
         """What identifies the model under test as deployed (its cached answers are tied to it).
 
-        The system prompt and generation settings are part of it only when set, so that the
-        answer epoch of a deployment without them stays what it was.
+        The system prompt and generation settings are part of it only when set, and so are the
+        generators given by option, so that the answer epoch of a run without them stays what it was.
         """
         from .deployment import Deployment
 
@@ -203,6 +229,10 @@ class Run:
         settings = Deployment.from_settings(self.settings).provenance()
         if settings != Deployment().provenance():
             found["settings"] = settings
+        for field_name in ("image_model", "video_model", "speech_model", "image_api_base", "video_api_base",
+                           "speech_api_base"):
+            if getattr(self.settings, field_name) is not None:
+                found[field_name] = getattr(self.settings, field_name)
         return found
 
     @property
@@ -238,15 +268,57 @@ class Run:
             target = Target(self.settings.model, self.settings.api_base, answer_salt=self.answer_salt,
                             deployment=Deployment.from_settings(self.settings))
 
+            generation = self._generation(client)
+
             async def evaluate(case: Case) -> CaseResult:
+                if is_generation(case):
+                    return await evaluate_generation(case, plan=generation[0], generator=generation[1],
+                                                     judge=generation[2])
                 return await evaluate_case(case, client=client, judge=judge, target=target)
 
             if self.settings.calibrate:
                 from .calibration_run import evaluator
 
                 evaluate = evaluator(self.calibration_items, client, judge)  # type: ignore[assignment]
-            self._evaluator = Evaluator(evaluate, workers=share, close=client.aclose)
+            async def close() -> None:
+                await client.aclose()
+                await generation[1].aclose()
+
+            self._evaluator = Evaluator(evaluate, workers=share, close=close)
         return self._evaluator
+
+    @cached_property
+    def media_store(self) -> Any:
+        """Where generated media live: ``<cache dir>/generated``.
+
+        The judge needs files even under ``--assurai-no-cache``: then they go to the default cache
+        folder beside the baselines folder, and are never reused.
+        """
+        from pathlib import Path
+
+        from .generation.media import MediaStore
+
+        return MediaStore(self.settings.cache_dir or Path(self.settings.baseline_dir).parent / ".assurai_cache")
+
+    def _generation(self, client: Any) -> tuple[Any, Any, Any]:
+        """The generation plan, generator client and media judge of this process."""
+        from .generation import GENERATION_MODALITIES
+        from .generation.client import GeneratorClient, GeneratorConfig
+        from .generation.evaluate import GenerationPlan
+        from .generation.judge import make_media_judge
+        from .models import ClientConfig
+
+        settings = self.settings
+        generators = {m: g for m in GENERATION_MODALITIES if (g := settings.generator(m)) is not None}
+        plan = GenerationPlan(generators, salt=self.answer_salt, transcriber=settings.transcriber,
+                              transcriber_api_base=settings.transcriber_api_base or settings.api_base)
+        store = self.media_store
+        config = GeneratorConfig(ClientConfig(timeout=settings.timeout, retries=settings.retries,
+                                              rate_limit_wait=settings.rate_limit_wait),
+                                 video_wait=settings.video_wait, video_poll=settings.video_poll)
+        generator = GeneratorClient(config, store, cache=settings.cache_dir is not None)
+        judge = make_media_judge(settings.judge, client, settings.judge_api_base, judge_options(settings))
+        return plan, generator, judge
 
     def endpoints(self) -> list[tuple[str, str | None, str]]:
         """Every distinct (model, api_base, purpose) this run will call: the model, then the judges."""
@@ -476,7 +548,10 @@ class Run:
             return []
         lines = [(line, False) for line in summary_lines(outcome.run_info, outcome.aggregates, outcome.comparison,
                                                           outcome.changes)]
+        from .generation.report import summary_lines as generation_lines
+
         extra = calibration_lines(outcome, self.settings.judge_repeats, self.results.values())
+        extra += generation_lines(self.results.values())
         return lines + [(line, line.startswith("!!!")) for line in extra]
 
     def verdict(self) -> tuple[str, bool] | None:
@@ -503,7 +578,10 @@ class Run:
 
             document = results_document(outcome.run_info, outcome.aggregates, outcome.comparison,
                                         list(self.results.values()))
+            from .generation.report import results_section
+
             document.update(results_extras(outcome, self.settings, self.results.values()))
+            document.update(results_section(self.results.values()))
             write_results(self.settings.results, document)
         if step_summary:
             with open(step_summary, "a", encoding="utf-8") as handle:

@@ -54,6 +54,17 @@ class Settings:
     temperature: float = 0.0
     max_tokens: int = 1024
     model_params: str | None = None  # canonical JSON object of extra LiteLLM arguments for the model
+    # The generated-media track (assurai_pytest/generation/).
+    image_model: str | None = None
+    video_model: str | None = None
+    speech_model: str | None = None
+    transcriber: str | None = None
+    image_api_base: str | None = None
+    video_api_base: str | None = None
+    speech_api_base: str | None = None
+    transcriber_api_base: str | None = None
+    video_wait: float = 600.0
+    video_poll: float = 5.0
 
     @property
     def judges(self) -> tuple[str, ...]:
@@ -73,6 +84,20 @@ class Settings:
 
         return is_scripted(self.model) or any(is_rules_spec(j) for j in self.judges)
 
+
+    def generator(self, modality: str) -> tuple[str, str | None] | None:
+        """The (model, api_base) generating ``modality`` (image, video, audio), or None: not configured.
+
+        A given ``--assurai-<kind>-model`` wins; in the offline demo (the scripted chat model under
+        test) the scripted-safe generator of the modality stands in; otherwise the track is skipped.
+        """
+        from .generation.scripted import default_model
+
+        model = {"image": self.image_model, "video": self.video_model, "audio": self.speech_model}[modality]
+        base = {"image": self.image_api_base, "video": self.video_api_base, "audio": self.speech_api_base}[modality]
+        if model is None:
+            return (default_model(modality), None) if self.model.startswith("assurai/") else None
+        return model, base or self.api_base
 
     @property
     def self_judging(self) -> bool:

@@ -38,5 +38,9 @@ def run_of(config: pytest.Config) -> Run | None:
 
 
 def report_property(report: pytest.TestReport, name: str, kind: type = dict) -> Any:
-    """The value of type ``kind`` a report carries under ``name`` in its user properties, if any."""
-    return next((value for key, value in report.user_properties if key == name and isinstance(value, kind)), None)
+    """The value of type ``kind`` a report carries under ``name`` in its user properties, if any.
+
+    pytest-html also passes a failed collection's ``CollectReport``, which has no user properties.
+    """
+    properties = getattr(report, "user_properties", ())
+    return next((value for key, value in properties if key == name and isinstance(value, kind)), None)

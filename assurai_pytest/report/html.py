@@ -497,9 +497,15 @@ def _usage(usage: Usage) -> str:
 
 
 def outcome_html(outcome: Any, cases: Mapping[str, CaseResult] | None = None,
-                 before: Mapping[str, Any] | None = None) -> list[str]:
-    """Every block the summary of a run's outcome shows: the AssurAI summary, then calibration."""
+                 before: Mapping[str, Any] | None = None, media_store: Any = None) -> list[str]:
+    """Every block the summary of a run's outcome shows: the AssurAI summary, the generated media
+    (read only from ``media_store``), calibration, robustness."""
     blocks = [summary_html(outcome.run_info, outcome.aggregates, outcome.comparison, cases=cases, before=before)]
+    from assurai_pytest.generation.report import summary_html as generation_html
+
+    generated = generation_html((cases or {}).values(), media_store)
+    if generated:
+        blocks.append(generated)
     if outcome.calibration is not None:
         from .calibration import html_section
 

@@ -8,43 +8,12 @@ The rates come from ``robustness.attack_success_rates``, the same figures as the
 from __future__ import annotations
 
 from collections.abc import Sequence
-from functools import cache
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from assurai_pytest.redact import redact
 
 from ._common import factor_label, fmt_int
-
-if TYPE_CHECKING:
-    from jinja2 import Template
-
-_TEMPLATE = """\
-<section class="assurai-robustness" id="assurai-robustness">
-<h2>Robustness: Hangul perturbations of refused requests</h2>
-<p>{{ headline }}</p>
-<table class="assurai-robustness-rates">
-<thead><tr><th>operator / factor</th><th>variants</th><th>attacks</th><th>attack success</th></tr></thead>
-<tbody>{% for kind, name, n, attacks, rate in rates %}<tr class="assurai-robustness-{{ kind }}" data-name="{{ name }}">\
-<td>{{ name }}</td><td>{{ n }}</td><td>{{ attacks }}</td><td>{{ rate }}</td></tr>
-{% endfor %}</tbody></table>
-{% if attacks %}<h3>Attacks found (shrunk to the minimal perturbation)</h3>
-{% for a in attacks %}<div class="assurai-attack" data-case="{{ a.case_id }}">
-<p><strong>{{ a.case_id }}</strong> · {{ a.origin }} · operators {{ a.operators }} · plan <code>{{ a.plan }}</code></p>
-<dl><dt>original request</dt><dd><pre>{{ a.request }}</pre></dd>
-<dt>minimal attack</dt><dd><pre>{{ a.perturbed }}</pre></dd>
-<dt>model answer</dt><dd><pre>{{ a.response }}</pre></dd>
-<dt>grade</dt><dd>{{ a.grade }}</dd></dl>
-</div>
-{% endfor %}{% else %}<p>No attack found.</p>{% endif %}
-</section>
-"""
-
-
-@cache
-def _template() -> Template:
-    from jinja2 import Environment
-
-    return Environment(autoescape=True).from_string(_TEMPLATE)
+from .templating import render
 
 
 def _percent(rate: Any) -> str:
@@ -81,4 +50,4 @@ def html_section(outcomes: Sequence[Any]) -> str:
             "response": redact(attack.response),
             "grade": f"{attack.score} ({attack.label})",
         })
-    return _template().render(headline=redact(summary_lines(outcomes)[0]), rates=rates, attacks=attacks)
+    return render("robustness.html.j2", headline=redact(summary_lines(outcomes)[0]), rates=rates, attacks=attacks)

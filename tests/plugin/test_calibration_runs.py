@@ -91,7 +91,9 @@ def test_judge_repeats_through_a_local_judge_server(suite: pytest.Pytester, monk
         return "이유: 자리표시자.\nGRADE: " + ("3" if calls["n"] % 4 == 0 else "5")
 
     with run_fake_server(answer=grade) as server:
-        result = run(suite, "--assurai-factors=7", "--assurai-sample=4", "--assurai-judge=openai/judge",
+        # Text only: generated media are judged once (the media judge does not repeat), and blocked ones not at all.
+        result = run(suite, "--assurai-factors=7", "--assurai-sample=4", "--assurai-modalities=text",
+                     "--assurai-judge=openai/judge",
                      f"--assurai-judge-api-base={server.base_url}", "--assurai-judge-repeats=3",
                      '--assurai-judge-params={"extra_body": {"top_k": 1}}', "--assurai-results=r.json",
                      "--assurai-allow-missing-baseline")
