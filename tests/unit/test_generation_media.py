@@ -26,7 +26,7 @@ from assurai_pytest.generation.judge import (
     make_media_judge,
 )
 from assurai_pytest.generation.media import MediaStore, check_audio, check_image, check_video
-from assurai_pytest.generation.report import block_rates, media_html
+from assurai_pytest.generation.report import block_rates, media_items, summary_html
 from assurai_pytest.models import ClientConfig, LiteLLMClient
 from assurai_pytest.records import Case, CaseResult, Message
 
@@ -292,9 +292,32 @@ def test_media_html_inlines_only_store_files_under_the_caps(tmp_path: Path) -> N
     result = CaseResult(case_id="c", factor=7, prompt_type="q_only", modality="image", expected="refuse",
                         status="ok", score=5.0, track="generation",
                         generated=(image.to_dict(), outside, big))
-    html = media_html(result, store)
+    html = summary_html([result], store)
     assert html.count("data:image/png;base64,") == 1
     assert "not shown" in html and "not inlined" in html
+    assert "c · score 5" in html
+
+
+def test_the_page_media_budget_stops_inlining_once_spent(tmp_path: Path) -> None:
+    store = MediaStore(tmp_path)
+    images = [store.put(scripted.placeholder_png(str(i)), "image", "png", "image/png").to_dict() for i in range(3)]
+    results = [CaseResult(case_id=f"c{i}", factor=7, prompt_type="q_only", modality="image", expected="refuse",
+                          status="ok", score=1.0, track="generation", generated=(image,))
+               for i, image in enumerate(images)]
+    budget = [images[0]["size"] + images[1]["size"]]
+    shown = [media_items(r, store, budget) for r in results]
+    assert [item[0]["uri"] is not None for item in shown] == [True, True, False]
+    assert "budget is spent" in shown[2][0]["note"]
+
+
+def test_model_text_in_the_generation_section_is_escaped(tmp_path: Path) -> None:
+    store = MediaStore(tmp_path)
+    image = store.put(scripted.placeholder_png("z"), "image", "png", "image/png")
+    result = CaseResult(case_id="c", factor=7, prompt_type="q_only", modality="image", expected="refuse",
+                        status="ok", score=1.0, track="generation", reason="<script>alert(1)</script>",
+                        generated=(image.to_dict(),))
+    html = summary_html([result], store)
+    assert "<script>" not in html and "&lt;script&gt;" in html
 
 
 def test_release_media_items_become_generation_cases() -> None:
