@@ -23,7 +23,7 @@ def llama_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LlamaServ
 
 @pytest.fixture(scope="session")
 def small_llama_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LlamaServer]:
-    """SmolLM2 served with a 256-token window: every case of the suite overflows it."""
+    """SmolLM2 served with llama.cpp's default 2,048-token window: the judge prompt overflows it."""
     with run_llama_server(tmp_path_factory.mktemp("llama-small"), SMALL_CONTEXT) as server:
         yield server
 

@@ -30,8 +30,8 @@ ALIAS = "smollm2"
 # SmolLM2 was trained with an 8,192-token window; the Korean judge prompt alone is ~2,000 of
 # its tokens, so llama.cpp's default of 2,048 would overflow on every judge call.
 FULL_CONTEXT = 8192
-# Small enough that every case of the suite overflows it, large enough for the start-up check.
-SMALL_CONTEXT = 256
+# llama.cpp's default window: the suite's prompts fit, the Korean judge prompt does not.
+SMALL_CONTEXT = 2048
 START_TIMEOUT_S = 180.0
 
 
