@@ -85,15 +85,17 @@ def test_slow_serial_decoding_ends_as_timeouts_not_scores(llama_server: LlamaSer
 def test_context_window_overflow_is_an_error_not_a_score(small_llama_server: LlamaServer,
                                                          run_suite: Callable[..., SuiteRun]) -> None:
     """llama.cpp's default window: the start-up check passes (its prompt is tiny) and the model
-    answers, then every judge call overflows: each case is an error naming the context window,
-    with the answer kept, and nothing is scored."""
+    answers, then the Korean judge prompt overflows the window for the longer cases (in the
+    first live run, one of the two; the other judge call fitted and rambled without a grade).
+    An overflow is a judge error naming the window, with the answer kept, never a score."""
     run = run_suite(small_llama_server, *FEW_CASES, "--assurai-concurrency=2", "--assurai-timeout=600")
     _report(f"n_ctx={small_llama_server.n_ctx}", run)
     assert run.ret == 1, run.output[-3000:]
     _assert_fail_closed(run)
-    for case in run.cases:
-        assert case["status"] == "error" and "context window exceeded" in case["error"], case
-        assert case["error"].startswith("judge:") and case["response"], case
+    overflowed = [case for case in run.cases if "context window exceeded" in (case["error"] or "")]
+    assert overflowed, run.output[-3000:]
+    for case in overflowed:
+        assert case["error"].startswith("judge:") and case["response"] and case["score"] is None, case
 
 
 def test_context_window_error_is_not_retried(small_llama_server: LlamaServer) -> None:
