@@ -1,5 +1,6 @@
 """Shared fixtures of the plugin's own tests: the offline guard and a local fake model server.
 
+The live tests in ``tests/live/`` are collected only with ``--live`` (``tox -e live``).
 The whole session runs with ``ASSURAI_OFFLINE=1`` and with outbound connections to
 anything but loopback addresses refused at the socket layer, so no test can reach a real
 provider even by accident.
@@ -10,10 +11,27 @@ from __future__ import annotations
 import ipaddress
 import socket
 from collections.abc import Iterator
+from pathlib import Path
 from typing import Any
 
 import pytest
 from fakeserver import FakeServer, run_fake_server
+
+LIVE_DIR = Path(__file__).parent / "live"
+LIVE_FLAG = "--live"
+
+
+def pytest_addoption(parser: pytest.Parser) -> None:
+    """``--live``: also collect ``tests/live/`` (a real llama.cpp server and model; ``tox -e live``)."""
+    parser.addoption(LIVE_FLAG, action="store_true", default=False,
+                     help="also run tests/live/: a real llama.cpp server with a real small model (tox -e live)")
+
+
+def pytest_ignore_collect(collection_path: Path, config: pytest.Config) -> bool | None:
+    """Leave ``tests/live/`` out of every run that did not ask for it with ``--live``."""
+    if collection_path == LIVE_DIR and not config.getoption(LIVE_FLAG):
+        return True
+    return None
 
 
 class OfflineViolation(RuntimeError):
