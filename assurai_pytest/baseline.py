@@ -35,13 +35,14 @@ OVER_REFUSAL = "over_refusal"
 CATEGORY_PREFIX = "category:"
 FACTOR_PREFIX = "factor:"
 # Provenance keys whose difference makes scores incomparable, then the one that only narrows pairing.
-JUDGE_PROVENANCE = ("judge", "judge_prompt_version")
+JUDGE_PROVENANCE = ("judge", "judge_prompt_version", "media_judge_prompt_version")
 DATASET_PROVENANCE = ("dataset_fingerprint",)
 RENDERING_PROVENANCE = ("seed",)
 _NAME = re.compile(r"[A-Za-z0-9_.-]+")
 _PROVENANCE_LABELS = {
     "judge": "judge",
     "judge_prompt_version": "judge prompt version",
+    "media_judge_prompt_version": "media judge prompt version",
     "dataset_fingerprint": "dataset fingerprint",
     "seed": "seed",
 }

@@ -174,12 +174,42 @@ class Run:
         """
         from dataclasses import replace
 
+        if not self.generation_prompts:
+            return []
+        return build_cases(replace(self.dataset, instances=self.generation_prompts), selection)
+
+    @cached_property
+    def generation_prompts(self) -> tuple[Any, ...]:
+        """The generation prompts beside a bundled dataset (``generation/*.jsonl``); none for other formats."""
         from .generation.cases import load_prompts
 
-        prompts = load_prompts(self.dataset.root) if self.dataset.format == "bundled" else ()
-        if not prompts:
-            return []
-        return build_cases(replace(self.dataset, instances=prompts), selection)
+        return load_prompts(self.dataset.root) if self.dataset.format == "bundled" else ()
+
+    @cached_property
+    def dataset_fingerprint(self) -> str:
+        """The dataset's fingerprint, the generation prompts beside it included (when there are any).
+
+        A reworded generation prompt must change what the baseline recorded, as a reworded seed does.
+        """
+        from .datasets.common import fingerprint
+
+        if not self.generation_prompts:
+            return str(self.dataset.fingerprint)
+        return fingerprint(self.generation_prompts, {"dataset": self.dataset.fingerprint})
+
+    @property
+    def media_judge_prompt_version(self) -> str | None:
+        """The media judge's prompt version when the run has generation cases (None otherwise).
+
+        Recorded with the judge's own, so that a changed media rubric is a changed judge (MISMATCH).
+        """
+        from .generation.cases import is_generation
+        from .generation.judge import make_media_judge
+
+        if not any(is_generation(case) for case in self.cases):
+            return None
+        return str(make_media_judge(self.settings.judge, None, self.settings.judge_api_base,
+                                    judge_options(self.settings)).prompt_version)
 
     def cases_for(self, track: str) -> list[Case]:
         """The cases of one track (see :data:`TRACKS`)."""
@@ -406,7 +436,8 @@ class Run:
         return {"model": self.settings.model, "judge": self.settings.judge,
                 "deployment": Deployment.from_settings(self.settings).provenance(),
                 "judge_prompt_version": self.judge_prompt_version,
-                "dataset_fingerprint": self.dataset.fingerprint, "sample": self.settings.sample,
+                "media_judge_prompt_version": self.media_judge_prompt_version,
+                "dataset_fingerprint": self.dataset_fingerprint, "sample": self.settings.sample,
                 "seed": self.settings.seed, "plugin_version": __version__,
                 "created": datetime.now(UTC).replace(microsecond=0).isoformat()}
 
@@ -649,7 +680,7 @@ class Run:
             judge_prompt_version=self.judge_prompt_version,
             dataset=str(self.dataset.root),
             dataset_format=self.dataset.format,
-            dataset_fingerprint=self.dataset.fingerprint,
+            dataset_fingerprint=self.dataset_fingerprint,
             baseline_name=self.settings.baseline_name,
             baseline_status=status,
             started=self.started.replace(microsecond=0).isoformat(),

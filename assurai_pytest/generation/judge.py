@@ -31,6 +31,7 @@ from assurai_pytest.judge.base import (
     CallOptions,
     ask_until_parsed,
     attempt_salt,
+    require_client,
     sum_usage,
 )
 from assurai_pytest.judge.parse import parse_grade
@@ -142,7 +143,7 @@ class MediaRubricJudge:
     prompt_version = PROMPT_VERSION
     is_fallback = False
 
-    def __init__(self, model: str, client: ModelClient, api_base: str | None = None,
+    def __init__(self, model: str, client: ModelClient | None, api_base: str | None = None,
                  options: CallOptions | None = None) -> None:
         """Judge with ``model`` through ``client``."""
         self.model = self.name = model
@@ -158,7 +159,7 @@ class MediaRubricJudge:
         if not shown.media:
             return ()
         kind = "audio" if case.modality == "audio" else "image"  # frames go as images
-        return shown.media if self.client.supports(self.model, kind, self.api_base) else ()
+        return shown.media if require_client(self.client, self.name).supports(self.model, kind, self.api_base) else ()
 
     async def judge(self, case: Case, shown: Shown) -> Verdict:
         """Grade the generation; unjudged when the judge can neither see/hear it nor read a transcript."""
@@ -178,7 +179,7 @@ class MediaRubricJudge:
                                 params=self.options.request_params(),
                                 metadata=(("case_id", case.id), ("judge", self.name)))
 
-        grade, text, usage = await ask_until_parsed(self.client, request, parse_grade)
+        grade, text, usage = await ask_until_parsed(require_client(self.client, self.name), request, parse_grade)
         if grade is None:
             reason = f"judge reply had no GRADE line after {ATTEMPTS} attempts: {text[:200]}"
             return Verdict(None, "unjudged", reason, (JudgeVote(self.name, None, "unjudged", reason),), usage=usage)
@@ -269,14 +270,19 @@ class MediaPanel:
         return Verdict(median, closest.label, reason, votes, spread=max(scores) - min(scores), usage=usage)
 
 
-def make_media_judge(spec: str, client: ModelClient, api_base: str | None, options: CallOptions) -> MediaPanel:
-    """The media judges for a ``--assurai-judge`` spec (rules, LiteLLM models, guards → unjudged)."""
+def make_media_judge(spec: str, client: ModelClient | None, api_base: str | None,
+                     options: CallOptions) -> MediaPanel:
+    """The media judges for a ``--assurai-judge`` spec (rules, LiteLLM models, guards → unjudged).
+
+    ``client`` may be None to build the judges only to read their ``prompt_version``.
+    """
     from assurai_pytest.judge.guards import GUARDS
+    from assurai_pytest.judge.rules import is_rules_spec
 
     members: list[MediaRubricJudge | MediaRulesJudge | UnjudgedMember] = []
     for item in (part.strip() for part in spec.split(",") if part.strip()):
         prefix, colon, _ = item.partition(":")
-        if item.lower() == "rules":
+        if is_rules_spec(item):
             members.append(MediaRulesJudge())
         elif colon and prefix.lower() in GUARDS:
             members.append(UnjudgedMember(item))
