@@ -92,11 +92,12 @@ class Settings:
         test) the scripted-safe generator of the modality stands in; otherwise the track is skipped.
         """
         from .generation.scripted import default_model
+        from .models.scripted import is_scripted
 
         model = {"image": self.image_model, "video": self.video_model, "audio": self.speech_model}[modality]
         base = {"image": self.image_api_base, "video": self.video_api_base, "audio": self.speech_api_base}[modality]
         if model is None:
-            return (default_model(modality), None) if self.model.startswith("assurai/") else None
+            return (default_model(modality), None) if is_scripted(self.model) else None
         return model, base or self.api_base
 
     @property

@@ -52,7 +52,8 @@ def verdict_line(
     elif status == "error":
         what = f"{errors} of {_plural(run.cases_total, 'case')} errored" + (f" ({cause})" if cause else "")
     elif status == "updated":
-        what = f"baseline {baseline} written from {_plural(run.cases_total - errors, 'case')}; {error_part}"
+        written = run.cases_total - errors - run.cases_skipped
+        what = f"baseline {baseline} written from {_plural(written, 'case')}; {error_part}"
     elif status == "interrupted":
         what = f"stopped after {_plural(run.cases_total, 'case')}; nothing gated, partial results kept"
     elif status in ("mismatch", "no baseline", "nothing scored"):
@@ -64,7 +65,9 @@ def verdict_line(
         what = f"{_plural(len(gates), 'gate')} held{_shared_part(comparison)}; {error_part}"
     against = "" if status in ("updated", "no baseline", "interrupted") or calibrating else f" vs baseline {baseline}"
     demo = " [offline demo]" if run.offline_demo else ""
-    cached = f"; {fmt_int(run.cache_hits)} of {_plural(run.cases_total, 'answer')} from cache"
+    # Skipped cases (e.g. generation cases without a generator) were never answered.
+    answered = run.cases_total - run.cases_skipped
+    cached = f"; {fmt_int(run.cache_hits)} of {_plural(answered, 'answer')} from cache"
     return redact(f"ASSURAI VERDICT: {VERDICT_WORDS[status]} — {what}{cached}; model {run.model}{against}{demo}")
 
 

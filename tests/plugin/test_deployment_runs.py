@@ -85,7 +85,8 @@ def test_a_reasoning_model_is_judged_on_its_final_answer_and_its_reasoning_kept(
     assert result.ret == 0, result.stdout.str()
     assert len(graded) == 4 and all(REFUSAL in body for body in graded)
     assert not any("inline" in body or "separate field" in body for body in graded)
-    cases = json.loads((suite.path / "results.json").read_text(encoding="utf-8"))["cases"]
+    cases = [c for c in json.loads((suite.path / "results.json").read_text(encoding="utf-8"))["cases"]
+             if c["status"] != "skipped"]  # the generation cases: no generator is given
     assert {c["reasoning"] for c in cases} == {"separate field\n\ninline <script>x()</script>"}
     assert {c["response"] for c in cases} == {REFUSAL}
     html = (suite.path / "report.html").read_text(encoding="utf-8")
