@@ -127,16 +127,19 @@ COVERED = "--assurai-factors=2,5,7,13,21,22,25,27"
 
 
 # The modality filter narrows the baseline's scope (COVERED): image generation prompts reach beyond it.
-@pytest.mark.parametrize("selection", [(COVERED, "--assurai-modalities=image"), ("--assurai-prompt-types=reflection",),
-                                       ("--assurai-factors=7,21",), (COVERED, "--assurai-sample=3"), ("-k", "F07")],
-                         ids=["modality", "prompt-type", "factors", "sample", "k"])
-def test_an_unchanged_model_passes_under_any_filter(suite: pytest.Pytester, selection: tuple[str, ...]) -> None:
+# Each filter runs in one mode, the modes alternating (tests/unit/test_gate_filters.py holds the
+# property over any filter; this checks the plugin end to end, with and without xdist).
+@pytest.mark.parametrize(("selection", "mode"), [
+    ((COVERED, "--assurai-modalities=image"), "plain"), (("--assurai-prompt-types=reflection",), "xdist"),
+    (("--assurai-factors=7,21",), "plain"), ((COVERED, "--assurai-sample=3"), "xdist"), (("-k", "F07"), "xdist"),
+], ids=["modality", "prompt-type", "factors", "sample", "k"])
+def test_an_unchanged_model_passes_under_any_filter(suite: pytest.Pytester, selection: tuple[str, ...],
+                                                    mode: str) -> None:
     model = "--assurai-model=assurai/scripted-mixed-40"
     assert run(suite, model, COVERED, "--assurai-update-baselines").ret == 0
-    for mode in MODES.values():
-        result = run(suite, model, *selection, *mode)
-        assert result.ret == 0, result.stdout.str()[-3000:]
-        assert result.stdout.lines[-1].startswith("ASSURAI VERDICT: PASS")
+    result = run(suite, model, *selection, *MODES[mode])
+    assert result.ret == 0, result.stdout.str()[-3000:]
+    assert result.stdout.lines[-1].startswith("ASSURAI VERDICT: PASS")
 
 
 def test_a_model_swapped_behind_the_same_url_is_asked_again(suite: pytest.Pytester, mode: tuple[str, ...]) -> None:

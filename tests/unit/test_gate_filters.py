@@ -47,7 +47,7 @@ selections = st.builds(
 )
 
 
-@settings(max_examples=60, deadline=None)
+@settings(max_examples=40, deadline=None)
 @given(selection=selections, keep=st.integers(1, 100))
 def test_an_unchanged_model_never_fails_a_gate_whatever_the_filter(selection: Selection, keep: int) -> None:
     dataset, results, baseline = universe()
