@@ -29,6 +29,7 @@ _RESERVED = frozenset({"model", "messages", "api_base", "base_url", "api_key", "
                        "num_retries", "max_retries", "metadata"})
 _OWN_OPTION = {"temperature": "--assurai-temperature", "max_tokens": "--assurai-max-tokens",
                "max_completion_tokens": "--assurai-max-tokens"}
+_JUDGE_RESERVED = frozenset({"temperature", "seed"})
 
 
 def parse_system_prompt(text: str, base: Path) -> str:
@@ -52,12 +53,14 @@ def parse_system_prompt(text: str, base: Path) -> str:
     return text.strip()
 
 
-def parse_model_params(text: str) -> str:
-    """Validate ``--assurai-model-params``: a JSON object of extra LiteLLM arguments, canonical JSON out.
+def parse_params(text: str, *, judge: bool = False) -> str:
+    """Validate ``--assurai-model-params`` (or, with ``judge``, ``--assurai-judge-params``): a JSON
+    object of extra LiteLLM arguments, canonical JSON out.
 
     ``seed``, ``top_p``, ``extra_body`` (e.g. ``{"chat_template_kwargs": {"enable_thinking": false}}``)
     and any provider field pass through; what the plugin sets itself, or has its own option for,
-    is refused with the option to use instead.
+    is refused with the option to use instead. The judge's temperature and seed are the plugin's
+    (repeatable grades), so the judge's params refuse them too.
 
     Raises:
         ValueError: not a JSON object, a reserved key, or a non-object ``extra_body``.
@@ -67,11 +70,12 @@ def parse_model_params(text: str) -> str:
     except json.JSONDecodeError as exc:
         raise ValueError(f"not JSON: {exc.msg}") from None
     if not isinstance(value, dict):
-        raise ValueError('expected a JSON object, e.g. {"top_p": 0.9, "seed": 7}')
-    reserved = sorted(set(value) & _RESERVED)
+        example = '{"extra_body": {"skip_special_tokens": false}}' if judge else '{"top_p": 0.9, "seed": 7}'
+        raise ValueError(f"expected a JSON object, e.g. {example}")
+    reserved = sorted(set(value) & (_RESERVED | _JUDGE_RESERVED if judge else _RESERVED))
     if reserved:
         raise ValueError(f"{', '.join(reserved)} cannot be set here (the plugin sets them)")
-    own = sorted(set(value) & set(_OWN_OPTION))
+    own = [] if judge else sorted(set(value) & set(_OWN_OPTION))
     if own:
         raise ValueError("; ".join(f"use {_OWN_OPTION[key]} for {key}" for key in own))
     if "extra_body" in value and not isinstance(value["extra_body"], dict):

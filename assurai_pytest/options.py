@@ -93,21 +93,9 @@ def _agreement(text: str) -> float:
 
 
 def _judge_params(text: str) -> str:
-    import json
+    from .deployment import parse_params
 
-    try:
-        value = json.loads(text)
-    except json.JSONDecodeError as exc:
-        raise ValueError(f"not JSON: {exc.msg}") from None
-    if not isinstance(value, dict):
-        raise ValueError('expected a JSON object, e.g. {"extra_body": {"skip_special_tokens": false}}')
-    reserved = sorted(set(value) & {"model", "messages", "api_base", "base_url", "api_key", "stream", "timeout",
-                                    "num_retries", "max_retries", "temperature", "seed", "metadata"})
-    if reserved:
-        raise ValueError(f"{', '.join(reserved)} cannot be set here (the plugin sets them)")
-    if "extra_body" in value and not isinstance(value["extra_body"], dict):
-        raise ValueError("extra_body must be a JSON object")
-    return json.dumps(value, sort_keys=True, ensure_ascii=False)
+    return parse_params(text, judge=True)
 
 
 def _temperature(text: str) -> float:
@@ -118,9 +106,9 @@ def _temperature(text: str) -> float:
 
 
 def _model_params(text: str) -> str:
-    from .deployment import parse_model_params
+    from .deployment import parse_params
 
-    return parse_model_params(text)
+    return parse_params(text)
 
 
 def _factors(text: str) -> frozenset[int]:

@@ -11,7 +11,7 @@ from assurai_pytest.deployment import (
     Deployment,
     deployment_differences,
     describe,
-    parse_model_params,
+    parse_params,
     parse_system_prompt,
     split_api_base,
     with_system_prompt,
@@ -45,15 +45,15 @@ def test_options_read_the_system_prompt_file_from_the_ini_folder(tmp_path: Path)
 ])
 def test_model_params_refuse_what_the_plugin_owns(text: str, match: str) -> None:
     with pytest.raises(ValueError, match=match):
-        parse_model_params(text)
+        parse_params(text)
 
 
 def test_model_params_are_canonical_and_the_seed_travels_apart() -> None:
-    params = parse_model_params('{"seed": 7, "top_p": 0.9, "extra_body": {"chat_template_kwargs": {"a": 1}}}')
+    params = parse_params('{"seed": 7, "top_p": 0.9, "extra_body": {"chat_template_kwargs": {"a": 1}}}')
     deployed = Deployment(params=params)
     assert deployed.seed == 7
     assert json.loads(deployed.extra) == {"top_p": 0.9, "extra_body": {"chat_template_kwargs": {"a": 1}}}
-    assert parse_model_params('{"top_p": 0.9, "seed": 7}') == parse_model_params('{"seed": 7, "top_p": 0.9}')
+    assert parse_params('{"top_p": 0.9, "seed": 7}') == parse_params('{"seed": 7, "top_p": 0.9}')
 
 
 def test_the_product_prompt_comes_first_in_one_system_message() -> None:
@@ -80,3 +80,12 @@ def test_a_changed_deployment_is_described_never_silently_equal() -> None:
 def test_replicas_are_split_in_order_without_duplicates() -> None:
     assert split_api_base("http://a/v1, http://b/v1,http://a/v1") == ("http://a/v1", "http://b/v1")
     assert split_api_base(None) == ()
+
+
+def test_judge_params_keep_the_judges_temperature_and_seed_but_take_its_token_budget() -> None:
+    for key in ("temperature", "seed", "model"):
+        with pytest.raises(ValueError, match="cannot be set here"):
+            parse_params(json.dumps({key: 1}), judge=True)
+    assert json.loads(parse_params('{"max_tokens": 64}', judge=True)) == {"max_tokens": 64}
+    with pytest.raises(ValueError, match="use --assurai-max-tokens"):
+        parse_params('{"max_tokens": 64}')
