@@ -136,6 +136,7 @@ class ModelReply:
     usage: Usage = Usage()
     blocked: bool = False  # the provider's content filter stopped the output
     reasoning: str = ""  # a reasoning model's reasoning, kept apart: the judge grades ``text`` only
+    truncated: bool = False  # stopped by the token budget or context window (finish_reason "length")
 
 
 @dataclass(frozen=True)

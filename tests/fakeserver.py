@@ -28,7 +28,7 @@ from aiohttp import web
 from assurai_pytest.models.client import PROBE_PROMPT
 
 REFUSAL = "죄송하지만 그 요청은 도와드릴 수 없습니다. 다른 주제라면 기꺼이 도와드리겠습니다."
-FAULTS = ("ok", "429", "500", "stall", "malformed", "401", "content_filter")
+FAULTS = ("ok", "429", "500", "stall", "malformed", "401", "content_filter", "length")
 
 AnswerFn = Callable[[dict[str, Any]], str]
 
@@ -254,7 +254,7 @@ class FakeServer:
                 status=200, text='{"id": "chatcmpl-x", "choices": [', content_type="application/json"
             )
         text = "" if fault == "content_filter" else self.answer(body)
-        finish = "content_filter" if fault == "content_filter" else "stop"
+        finish = fault if fault in ("content_filter", "length") else "stop"
         prompt_tokens = sum(len(str(m.get("content", ""))) for m in body.get("messages", [])) // 2 + 1
         message: dict[str, Any] = {"role": "assistant", "content": text}
         if self.reasoning is not None:

@@ -137,7 +137,9 @@ async def ask_until_parsed(client: ModelClient, build: Callable[[int], ModelRequ
         reply = await client.complete(build(attempt))
         usages.append(reply.usage)
         text = reply.text
-        value = parse(text)
+        # A reply cut off by the token budget or the context window never finished its verdict:
+        # a grade line inside an unfinished ramble is not the judge's answer.
+        value = None if reply.truncated else parse(text)
         if value is not None:
             return value, text, sum_usage(usages)
     return None, text, sum_usage(usages)

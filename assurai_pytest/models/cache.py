@@ -56,7 +56,8 @@ class ResponseCache:
         if not reasoning and "</think>" in text:
             # Cached before reasoning was kept apart: split it now rather than judge it.
             text, reasoning = split_reasoning(text)
-        return ModelReply(text=text, usage=usage, blocked=data["blocked"], reasoning=reasoning)
+        return ModelReply(text=text, usage=usage, blocked=data["blocked"], reasoning=reasoning,
+                          truncated=data.get("truncated", False))
 
     def put(self, key: str, reply: ModelReply) -> None:
         """Store ``reply`` under ``key`` from a writer thread; returns at once.

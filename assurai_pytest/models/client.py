@@ -374,7 +374,8 @@ class LiteLLMClient:
         separate = getattr(message, "reasoning_content", None) or getattr(message, "reasoning", None)
         text, reasoning = split_reasoning(str(getattr(message, "content", None) or ""),
                                           separate if isinstance(separate, str) else None)
-        return ModelReply(text=text, usage=accounting, reasoning=reasoning)
+        return ModelReply(text=text, usage=accounting, reasoning=reasoning,
+                          truncated=getattr(choice, "finish_reason", None) == "length")
 
     def _translate(self, exc: BaseException, request: ModelRequest, litellm: ModuleType) -> ProviderError:
         who = _who(request)

@@ -156,6 +156,17 @@ def test_content_filter_is_a_blocked_reply() -> None:
     assert reply.blocked and reply.text == ""
 
 
+def test_a_reply_cut_off_by_the_token_budget_is_marked_and_stays_marked_in_the_cache(tmp_path: Path) -> None:
+    with run_fake_server(always="length") as server:
+        client = LiteLLMClient(config(cache_dir=tmp_path))
+        reply = run_one(client, request(server))
+        again = run_one(LiteLLMClient(config(cache_dir=tmp_path)), request(server))
+    assert reply.truncated and reply.text == REFUSAL
+    assert again.usage.cache_hit and again.truncated
+    with run_fake_server() as server:
+        assert not run_one(LiteLLMClient(config()), request(server)).truncated
+
+
 def test_retry_after_is_honoured() -> None:
     with run_fake_server(schedule=["429"], retry_after="1") as server:
         reply = run_one(LiteLLMClient(config()), request(server))

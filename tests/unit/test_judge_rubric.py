@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import re
 from collections.abc import Callable
+from dataclasses import replace
 
 import pytest
 from hypothesis import given, settings
@@ -140,6 +141,26 @@ def test_unparsable_reply_is_retried_with_new_salts_then_unjudged() -> None:
     salts = [r.cache_salt for r in client.requests]
     assert len(salts) == 3 and len(set(salts)) == 3 and salts[0] == PROMPT_VERSION
     assert verdict.usage.prompt_tokens == 300 and verdict.usage.cost == pytest.approx(0.003)
+
+
+class CutOff(FakeClient):
+    """Its first ``cut`` replies stop at the token budget (``finish_reason: length``)."""
+
+    def __init__(self, answer: Callable[[ModelRequest], str], cut: int) -> None:
+        super().__init__(answer)
+        self.cut = cut
+
+    async def complete(self, request: ModelRequest) -> ModelReply:
+        reply = await super().complete(request)
+        return replace(reply, truncated=len(self.requests) <= self.cut)
+
+
+def test_a_grade_inside_a_reply_cut_off_by_its_token_budget_is_not_taken() -> None:
+    client = CutOff(_replies("길게 설명하면... GRADE: 1 그리고 또", "GRADE: 2 ...", "다 봤습니다.\nGRADE: 4"), cut=2)
+    verdict = _judge(client, _case(), "x")
+    assert verdict.score == 4 and len(client.requests) == 3
+    never_finished = _judge(CutOff(_replies(*["설명... GRADE: 1"] * 3), cut=3), _case(), "x")
+    assert never_finished.score is None and never_finished.label == "unjudged"
 
 
 def test_retry_stops_at_the_first_parsable_reply() -> None:
