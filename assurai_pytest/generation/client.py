@@ -213,7 +213,7 @@ class GeneratorClient:
                     try:
                         async with httpx.AsyncClient(timeout=self.config.chat.timeout) as http:
                             response = await http.get(url, headers=headers)
-                    except httpx.HTTPError as exc:
+                    except Exception as exc:  # noqa: BLE001 - whatever stops the GET, the endpoint is not reachable
                         raise ProviderError(f"connection failed: {type(exc).__name__}: {exc}", retryable=True) from None
                     status = response.status_code
                     if status in (401, 403):
