@@ -347,7 +347,8 @@ class Run:
                                               rate_limit_wait=settings.rate_limit_wait),
                                  video_wait=settings.video_wait, video_poll=settings.video_poll)
         generator = GeneratorClient(config, store, cache=settings.cache_dir is not None)
-        judge = make_media_judge(settings.judge, client, settings.judge_api_base, judge_options(settings))
+        judge = make_media_judge(settings.judge, client, settings.judge_api_base, judge_options(settings),
+                                 repeats=settings.judge_repeats)
         return plan, generator, judge
 
     def endpoints(self) -> list[tuple[str, str | None, str]]:
@@ -358,8 +359,29 @@ class Run:
         found += [(model, base, "judge") for model, base in judge_endpoints(self.judge_spec)]
         return list(dict.fromkeys(found))
 
+    def generator_endpoints(self) -> list[tuple[str, str | None, str]]:
+        """Every generator the selected cases will call, and the transcriber when speech is generated:
+        ``(model, api_base, purpose)``, purpose ``image generator``, ``video generator``,
+        ``speech generator`` or ``transcriber``."""
+        from .generation import GENERATION_MODALITIES
+
+        settings = self.settings
+        wanted = {case.modality for case in self.cases if is_generation(case)}
+        words = {"image": "image generator", "video": "video generator", "audio": "speech generator"}
+        found: list[tuple[str, str | None, str]] = []
+        for modality in GENERATION_MODALITIES:
+            generator = settings.generator(modality) if modality in wanted else None
+            if generator is not None:
+                found.append((generator[0], generator[1], words[modality]))
+        if settings.transcriber and "audio" in wanted and settings.generator("audio") is not None:
+            found.append((settings.transcriber, settings.transcriber_api_base or settings.api_base, "transcriber"))
+        return list(dict.fromkeys(found))
+
     def preflight(self) -> None:
         """One cheap call per distinct endpoint before any case runs, all at once.
+
+        The chat model and the judges are asked a one-token question; generators and the
+        transcriber are probed without generating anything (``GeneratorClient.probe``).
 
         Raises:
             UsageError: an endpoint is unreachable, refuses our credentials, or names an unknown
@@ -369,20 +391,25 @@ class Run:
 
         from .deployment import split_api_base
         from .errors import ProviderError
+        from .generation.client import GeneratorClient, GeneratorConfig
         from .models import ClientConfig, LiteLLMClient
 
         async def check() -> list[str]:
-            client = LiteLLMClient(ClientConfig(concurrency=8, timeout=self.settings.timeout,
-                                                retries=min(2, self.settings.retries)))
+            config = ClientConfig(concurrency=8, timeout=self.settings.timeout, retries=min(2, self.settings.retries))
+            client = LiteLLMClient(config)
+            generators = GeneratorClient(GeneratorConfig(config), self.media_store, cache=False)
             # Each replica of a comma-separated api_base is probed on its own: a dead one stops the run.
             probes = [(model, replica, purpose) for model, base, purpose in self.endpoints()
                       for replica in (split_api_base(base) or (base,))]
             try:
                 outcomes = await asyncio.gather(*(client.probe(model, base, purpose)
                                                   for model, base, purpose in probes),
+                                                *(generators.probe(model, base, purpose)
+                                                  for model, base, purpose in self.generator_endpoints()),
                                                 return_exceptions=True)
             finally:
                 await client.aclose()
+                await generators.aclose()
             problems = []
             for outcome in outcomes:
                 if isinstance(outcome, ProviderError):
@@ -548,8 +575,24 @@ class Run:
         from .report.terminal import header_lines
 
         count = len(self.cases)
-        return header_lines(self.settings, self.dataset, count) + calibration_header(self.settings, self.dataset,
-                                                                                     count)
+        return header_lines(self.settings, self.dataset, count, self.generators()) + calibration_header(
+            self.settings, self.dataset, count)
+
+    def generators(self, results: Iterable[CaseResult] | None = None) -> tuple[tuple[str, str], ...]:
+        """The generators of this run as ``(modality, model)`` pairs, in image, video, audio order.
+
+        Args:
+            results: the generators that served these results (a skipped case was served by none);
+                None: the generators the selected cases will call.
+        """
+        from .generation import GENERATION_MODALITIES
+
+        if results is None:
+            wanted = {case.modality for case in self.cases if is_generation(case)}
+        else:
+            wanted = {r.modality for r in results if r.track == "generation" and r.status != "skipped"}
+        return tuple((modality, found[0]) for modality in GENERATION_MODALITIES
+                     if modality in wanted and (found := self.settings.generator(modality)) is not None)
 
     @staticmethod
     def item_properties(result: CaseResult) -> list[tuple[str, object]]:
@@ -701,6 +744,7 @@ class Run:
             hint=f"create it with: {self.create_command()}" if status == "no baseline" else "",
             judge_calibration=outcome.judge_calibration,
             deployment=self.provenance()["deployment"],
+            generators=self.generators(results),
         )
 
 

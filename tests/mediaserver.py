@@ -15,8 +15,10 @@ every scenario:
 | ``[filtered]`` | — | the job ends ``failed`` with ``moderation_blocked`` |
 | ``[never]`` | — | the job stays ``in_progress`` |
 
-``block_all`` blocks every request without a marker (a strict generator). Media are the scripted
-placeholders: the server never sends anything but neutral test media.
+``block_all`` blocks every request without a marker (a strict generator); ``die_after=N`` answers
+500 to every generation request after the first N (a server that dies mid-run); ``GET /v1/models``
+(the start-up probe) answers ``models_status``. Media are the scripted placeholders: the server never
+sends anything but neutral test media.
 """
 
 from __future__ import annotations
@@ -41,6 +43,8 @@ class MediaServer:
 
     block_all: bool = False
     latency: float = 0.0
+    die_after: int | None = None
+    models_status: int = 200
     base_url: str = ""
     requests: list[tuple[str, str]] = field(default_factory=list)  # (endpoint, prompt)
     _jobs: dict[str, dict[str, Any]] = field(default_factory=dict)
@@ -89,6 +93,7 @@ class MediaServer:
 
     async def _bind(self) -> None:
         app = web.Application(client_max_size=64 * 1024 * 1024)
+        app.router.add_get("/v1/models", self._models)
         app.router.add_post("/v1/images/generations", self._image)
         app.router.add_post("/v1/audio/speech", self._speech)
         app.router.add_post("/v1/audio/transcriptions", self._transcription)
@@ -106,6 +111,9 @@ class MediaServer:
             self.requests.append((endpoint, prompt))
             seen = self._seen.get(prompt, 0)
             self._seen[prompt] = seen + 1
+            made = sum(name in ("images", "speech", "videos") for name, _ in self.requests)
+        if self.die_after is not None and made > self.die_after:
+            return "500"
         for marker in ("block", "empty", "malformed", "500", "filtered", "never"):
             if f"[{marker}]" in prompt:
                 return marker
@@ -116,6 +124,13 @@ class MediaServer:
     async def _pause(self) -> None:
         if self.latency:
             await asyncio.sleep(self.latency)
+
+    async def _models(self, request: web.Request) -> web.Response:
+        self._fault("models", "")
+        if self.models_status != 200:
+            return _json_error(self.models_status, f"models answered {self.models_status}", "test")
+        return web.json_response({"object": "list", "data": [{"id": m, "object": "model", "owned_by": "test"}
+                                                             for m in ("gpt-image-1", "tts-1", "sora-2", "whisper-1")]})
 
     async def _image(self, request: web.Request) -> web.Response:
         body = await request.json()
@@ -205,7 +220,7 @@ def _error_for(fault: str) -> web.Response | None:
 
 @contextmanager
 def run_media_server(**options: Any) -> Iterator[MediaServer]:
-    """Run a :class:`MediaServer` (options: ``block_all``, ``latency``) for the duration of the block."""
+    """Run a :class:`MediaServer` (options: its fields, e.g. ``block_all``, ``die_after``) for the block."""
     server = MediaServer(**options)
     server.start()
     try:

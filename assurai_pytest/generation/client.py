@@ -19,12 +19,23 @@ not complete within ``video_wait`` seconds is a timeout error.
 
 Results (generated or blocked, never errors) are cached by request under the cache folder and
 reused with the answer salt of the run (the answer-epoch rules of ``models/answers.py``).
+
+A generator (or the transcriber) whose attempts fail ``breaker_threshold`` times in a row (any
+fault but a 429) is not called again this run: the chat client's ``CircuitBreaker``, one per
+model@api_base, so the cases left error at once instead of each retrying a dead server.
+
+``probe`` is the start-up check of a generator or transcriber, and never costs a generation: a GET
+of the provider's model list (``<api_base>/models`` for OpenAI-compatible providers, Gemini's
+``/v1beta/models``), a 2xx, 404/405 (a server without a model list answered) or 429 counting as
+alive; a refused connection, a timeout or a 5xx (after ``retries`` tries), 401 or 403 end the run.
+Providers with no such listing (Bedrock, Vertex AI, …) are not probed: the breaker covers them.
 """
 
 from __future__ import annotations
 
 import asyncio
 import base64
+import functools
 import hashlib
 import json
 import os
@@ -34,10 +45,11 @@ from pathlib import Path
 from types import ModuleType
 from typing import Any
 
-from tenacity import AsyncRetrying, RetryCallState, retry_if_exception
+from tenacity import AsyncRetrying, RetryCallState, retry_if_exception, stop_after_attempt
 
 from assurai_pytest.errors import ProviderError
 from assurai_pytest.models.client import OFFLINE_ENV, ClientConfig, LiteLLMClient, _is_loopback
+from assurai_pytest.models.limits import CircuitBreaker
 from assurai_pytest.models.request import ModelRequest
 from assurai_pytest.records import Usage
 from assurai_pytest.redact import redact
@@ -123,6 +135,7 @@ class GeneratorClient:
         self.store = store
         self.cache = cache
         self._chat = LiteLLMClient(config.chat)  # error translation, backoff, LiteLLM module
+        self._breaker = CircuitBreaker(config.chat.breaker_threshold)
 
     async def generate(self, request: GenerationRequest) -> Generation:
         """Generate (or reuse from the cache) the media ``request`` asks for.
@@ -169,6 +182,48 @@ class GeneratorClient:
             self._write_index(path, {"text": text})
         return text
 
+    async def probe(self, model: str, api_base: str | None, purpose: str) -> None:
+        """Check at start-up that a generator or transcriber answers, without generating anything.
+
+        See the module docstring for what is asked and what counts as alive; scripted models always are.
+
+        Raises:
+            ProviderError: unreachable, unauthorised, a server error, an unknown provider, or a real
+                provider under ``ASSURAI_OFFLINE=1``; the message names ``purpose``, model and api_base.
+        """
+        import httpx
+
+        if scripted.is_scripted(model):
+            return
+        where = f"{purpose} {model}" + (f" at {redact(api_base)}" if api_base else "")
+        try:
+            url, headers = _model_list(model, api_base, self._chat._module())
+        except Exception as exc:  # get_llm_provider raises several kinds for an unknown provider
+            raise ProviderError(redact(f"{where}: {_short(exc)}")) from None
+        if url is None:
+            return
+        if os.environ.get(OFFLINE_ENV) == "1" and not _is_loopback(url):
+            raise ProviderError(f"{where}: {OFFLINE_ENV}=1 forbids calling a real provider")
+        retrying = AsyncRetrying(stop=stop_after_attempt(self.config.chat.retries + 1), wait=self._chat._backoff,
+                                 reraise=True, retry=retry_if_exception(lambda exc: isinstance(exc, ProviderError)
+                                                                        and exc.retryable))
+        try:
+            async for attempt in retrying:
+                with attempt:
+                    try:
+                        async with httpx.AsyncClient(timeout=self.config.chat.timeout) as http:
+                            response = await http.get(url, headers=headers)
+                    except Exception as exc:  # noqa: BLE001 - whatever stops the GET, the endpoint is not reachable
+                        raise ProviderError(f"connection failed: {type(exc).__name__}: {exc}", retryable=True) from None
+                    status = response.status_code
+                    if status in (401, 403):
+                        label = "authentication failed" if status == 401 else "permission denied"
+                        raise ProviderError(f"{label} (HTTP {status}) listing models at {url}")
+                    if status >= 500 or status == 408:
+                        raise ProviderError(f"HTTP {status} listing models at {url}", retryable=True)
+        except ProviderError as exc:
+            raise ProviderError(redact(f"{where}: {exc}")) from None
+
     async def aclose(self) -> None:
         """Close LiteLLM's pooled sessions."""
         await self._chat.aclose()
@@ -208,8 +263,14 @@ class GeneratorClient:
             raise self._chat._translate(exc, _who(request), litellm) from exc
 
     async def _image(self, request: GenerationRequest, litellm: ModuleType) -> Generation:
-        response = await litellm.aimage_generation(model=request.model, prompt=request.prompt, n=1,
-                                                   **self._common(request))
+        sdk = _no_retry_sdk(request, litellm, self.config.chat.timeout)
+        extra = {"client": sdk} if sdk is not None else {}
+        try:
+            response = await litellm.aimage_generation(model=request.model, prompt=request.prompt, n=1,
+                                                       **self._common(request), **extra)
+        finally:
+            if sdk is not None:
+                await sdk.close()
         items = list(getattr(response, "data", None) or [])
         stored = []
         for item in items:
@@ -289,25 +350,34 @@ class GeneratorClient:
     async def _retrying(self, request: GenerationRequest, call: Any) -> Any:
         config = self.config.chat
         failures = attempts = 0
+        endpoint = f"{request.model}@{request.api_base or ''}"
 
         def stop(state: RetryCallState) -> bool:
             exc = state.outcome.exception() if state.outcome is not None else None
             if isinstance(exc, ProviderError) and exc.rate_limited:
                 return (state.seconds_since_start or 0.0) >= config.rate_limit_wait
-            return failures > config.retries
+            return failures > config.retries or self._breaker.open_reason(endpoint) is not None
 
         retrying = AsyncRetrying(stop=stop, wait=self._chat._backoff, reraise=True,
                                  retry=retry_if_exception(lambda exc: isinstance(exc, ProviderError) and exc.retryable))
         try:
             async for attempt in retrying:
                 with attempt:
+                    if (reason := self._breaker.open_reason(endpoint)) is not None:
+                        raise ProviderError(redact(f"generator {request.model}: endpoint down: {reason}"))
                     attempts += 1
                     try:
-                        return await call()
+                        result = await call()
                     except ProviderError as exc:
                         if exc.retryable and not exc.rate_limited:
                             failures += 1
+                        if not exc.rate_limited:
+                            # Any fault but a 429 (the endpoint pacing us) counts: a generator whose every
+                            # file is malformed, or whose video jobs never finish, is as dead as a refused port.
+                            self._breaker.failure(endpoint, str(exc))
                         raise
+                    self._breaker.success(endpoint)  # a block is an answer too
+                    return result
         except ProviderError as exc:
             if not exc.retryable:
                 raise
@@ -340,6 +410,67 @@ class GeneratorClient:
         from assurai_pytest.atomic import write_atomic
 
         write_atomic(path, lambda handle: json.dump(data, handle, ensure_ascii=False))
+
+
+def _model_list(model: str, api_base: str | None, litellm: ModuleType) -> tuple[str | None, dict[str, str]]:
+    """The URL and headers of the model list a probe reads for ``model``; ``(None, {})`` when there is none.
+
+    Key and base come from LiteLLM's own resolution (``get_llm_provider``, Gemini's ``GeminiModelInfo``),
+    so the probe asks where the generation calls will go, with the same credentials.
+    """
+    _, provider, key, base = litellm.get_llm_provider(model=model, api_base=api_base)
+    if provider == "gemini":
+        from litellm.llms.gemini.common_utils import GeminiModelInfo
+
+        key = GeminiModelInfo.get_api_key(key)
+        return f"{str(GeminiModelInfo.get_api_base(base)).rstrip('/')}/v1beta/models", (
+            {"x-goog-api-key": key} if key else {})
+    if provider in ("openai", "litellm_proxy") or provider in litellm.openai_compatible_providers:
+        base = base or os.environ.get("OPENAI_BASE_URL") or "https://api.openai.com/v1"
+        key = key or (os.environ.get("OPENAI_API_KEY") if provider == "openai" else None)
+        return f"{base.rstrip('/')}/models", ({"Authorization": f"Bearer {key}"} if key else {})
+    return None, {}
+
+
+def _no_retry_sdk(request: GenerationRequest, litellm: ModuleType, timeout: float) -> Any | None:
+    """An OpenAI SDK client that never retries, for LiteLLM's OpenAI image path; None on other paths.
+
+    LiteLLM 1.106.2 drops ``max_retries`` from ``image_generation`` (it is filtered out of the
+    provider parameters, then ``data.pop("max_retries", 2)`` hands the SDK 2), so the SDK would retry
+    twice inside each of our attempts. LiteLLM takes a ready SDK client (``client=``) on that path, but
+    sets ``max_retries`` on it too (``_set_dynamic_params_on_client``): the client given here keeps
+    0 whatever is set. It is built from what LiteLLM itself would use (``get_llm_provider``'s key and
+    base; the SDK reads ``OPENAI_API_KEY`` when there is none); when it cannot be built (no key),
+    LiteLLM is left to raise its own error.
+    """
+    try:
+        _, provider, key, base = litellm.get_llm_provider(model=request.model, api_base=request.api_base)
+    except Exception:  # an unknown provider: LiteLLM raises it again on the call, translated there
+        return None
+    if provider not in ("openai", "litellm_proxy") and provider not in litellm.openai_compatible_providers:
+        return None
+    try:
+        return _no_retry_class()(api_key=key, base_url=base, timeout=timeout, max_retries=0)
+    except Exception:  # the SDK refuses to start without credentials: LiteLLM reports that its own way
+        return None
+
+
+@functools.cache
+def _no_retry_class() -> type:
+    from openai import AsyncOpenAI
+
+    class NoRetryAsyncOpenAI(AsyncOpenAI):
+        """``AsyncOpenAI`` whose ``max_retries`` stays 0: our own policy retries, once per attempt."""
+
+        @property  # type: ignore[override]
+        def max_retries(self) -> int:
+            return 0
+
+        @max_retries.setter
+        def max_retries(self, value: int) -> None:
+            pass  # LiteLLM sets 2 on a given client; ignored on purpose (see _no_retry_sdk)
+
+    return NoRetryAsyncOpenAI
 
 
 def _who(request: GenerationRequest) -> ModelRequest:

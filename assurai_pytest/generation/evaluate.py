@@ -15,7 +15,7 @@ from assurai_pytest.records import Case, CaseResult
 
 from .client import Generation, GenerationRequest, GeneratorClient
 from .frames import sample_frames
-from .judge import MediaPanel, Shown, blocked_verdict
+from .judge import MediaPanel, RepeatedMediaJudge, Shown, blocked_verdict
 
 OPTION_FOR = {"image": "--assurai-image-model", "video": "--assurai-video-model", "audio": "--assurai-speech-model"}
 
@@ -46,7 +46,7 @@ def describe(generation: Generation) -> str:
 
 
 async def evaluate_generation(case: Case, *, plan: GenerationPlan, generator: GeneratorClient,
-                              judge: MediaPanel) -> CaseResult:
+                              judge: MediaPanel | RepeatedMediaJudge) -> CaseResult:
     """Generate, judge and record one generation case (see the module docstring)."""
     base = CaseResult(case_id=case.id, factor=case.factor, prompt_type=case.prompt_type, modality=case.modality,
                       expected=case.expected, messages=case.messages, status="error", track="generation")

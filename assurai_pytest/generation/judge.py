@@ -35,6 +35,7 @@ from assurai_pytest.judge.base import (
     sum_usage,
 )
 from assurai_pytest.judge.parse import parse_grade
+from assurai_pytest.judge.repeat import RepeatedJudge
 from assurai_pytest.judge.rubric import _factor_line, _neutralise, _nonce, label_for, reason_of
 from assurai_pytest.models.request import ModelRequest
 from assurai_pytest.records import Case, JudgeVote, Message, Usage, Verdict
@@ -244,6 +245,7 @@ class MediaPanel:
         self.members = members
         self.name = ",".join(m.name for m in members)
         self.prompt_version = "+".join(sorted({m.prompt_version for m in members}))
+        self.is_fallback = any(m.is_fallback for m in members)
 
     def cannot_judge(self, case: Case, shown: Shown) -> str | None:
         """Why no member can judge this generation (then the case is skipped, not scored), or None."""
@@ -270,11 +272,27 @@ class MediaPanel:
         return Verdict(median, closest.label, reason, votes, spread=max(scores) - min(scores), usage=usage)
 
 
+class RepeatedMediaJudge(RepeatedJudge):
+    """The media panel asked K times per generation (``--assurai-judge-repeats``): ``judge.repeat``'s
+    rules (median, spread, every repeat's votes, repeat-salted cache keys and seeds), reused as is."""
+
+    def __init__(self, panel: MediaPanel, repeats: int) -> None:
+        """Repeat ``panel`` ``repeats`` times (at least 2)."""
+        super().__init__(panel, repeats)
+        self.panel = panel
+
+    def cannot_judge(self, case: Case, shown: Shown) -> str | None:
+        """Why no member can judge this generation, or None (as :meth:`MediaPanel.cannot_judge`)."""
+        return self.panel.cannot_judge(case, shown)
+
+
 def make_media_judge(spec: str, client: ModelClient | None, api_base: str | None,
-                     options: CallOptions) -> MediaPanel:
+                     options: CallOptions, repeats: int = 1) -> MediaPanel | RepeatedMediaJudge:
     """The media judges for a ``--assurai-judge`` spec (rules, LiteLLM models, guards → unjudged).
 
-    ``client`` may be None to build the judges only to read their ``prompt_version``.
+    ``client`` may be None to build the judges only to read their ``prompt_version``. With
+    ``repeats`` > 1 each generation is judged that many times and the median counts, as a chat
+    answer is (a block is never judged, so never repeated).
     """
     from assurai_pytest.judge.guards import GUARDS
     from assurai_pytest.judge.rules import is_rules_spec
@@ -288,4 +306,5 @@ def make_media_judge(spec: str, client: ModelClient | None, api_base: str | None
             members.append(UnjudgedMember(item))
         else:
             members.append(MediaRubricJudge(item, client, api_base, options))
-    return MediaPanel(members)
+    panel = MediaPanel(members)
+    return RepeatedMediaJudge(panel, repeats) if repeats > 1 else panel

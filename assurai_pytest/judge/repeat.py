@@ -6,6 +6,9 @@ replayed on the next run. The verdict's score is the median of the judged repeat
 max − min over them (0 when they agree), its label that of the repeat closest to the median (a tie
 goes to the lower score); every repeat's votes are kept, named ``<judge>#<repeat>``. All repeats
 unjudged → unjudged. A blocked output is judged once: there is nothing to repeat.
+
+The judged thing is passed through untouched, so the media judges of the generation track
+(``generation/judge.py``, shown a ``Shown`` instead of a ``ModelReply``) are repeated by this same class.
 """
 
 from __future__ import annotations
@@ -13,21 +16,34 @@ from __future__ import annotations
 import asyncio
 import statistics
 from collections.abc import Iterable
+from typing import Any, Protocol
 
 from assurai_pytest.records import Case, CaseResult, JudgeVote, ModelReply, Verdict
 
 from .base import REPEAT, Judge, blocked_verdict, sum_usage
 
 
+class Repeatable(Protocol):
+    """What :class:`RepeatedJudge` repeats: a :class:`~.base.Judge` of chat replies, or a media judge."""
+
+    name: str
+    prompt_version: str
+    is_fallback: bool
+
+    async def judge(self, case: Case, reply: Any, /) -> Verdict:
+        """Grade what was produced for ``case`` once."""
+        ...
+
+
 class RepeatedJudge:
     """A judge (or panel) asked K times per case.
 
     Args:
-        inner: the judge to repeat.
+        inner: the judge to repeat (a :class:`~.base.Judge`, or a media judge: see the module docstring).
         repeats: K, at least 2.
     """
 
-    def __init__(self, inner: Judge, repeats: int) -> None:
+    def __init__(self, inner: Judge | Repeatable, repeats: int) -> None:
         if repeats < 2:
             raise ValueError("repeating needs at least two repeats")
         self.inner = inner
@@ -36,18 +52,18 @@ class RepeatedJudge:
         self.prompt_version = inner.prompt_version
         self.is_fallback = inner.is_fallback
 
-    async def _once(self, case: Case, reply: ModelReply, repeat: int) -> Verdict:
+    async def _once(self, case: Case, reply: ModelReply | Any, repeat: int) -> Verdict:
         # Runs in its own task (gather wraps each coroutine), so the context change stays local.
         REPEAT.set(repeat)
         return await self.inner.judge(case, reply)
 
-    async def judge(self, case: Case, reply: ModelReply) -> Verdict:
+    async def judge(self, case: Case, reply: ModelReply | Any) -> Verdict:
         """Grade ``reply`` K times and combine the grades (see the module docstring).
 
         Raises:
             errors.ProviderError: the judge model could not be reached in some repeat.
         """
-        if reply.blocked:
+        if getattr(reply, "blocked", False):
             return blocked_verdict(self.name)
         verdicts = await asyncio.gather(*(self._once(case, reply, r) for r in range(self.repeats)))
         votes = tuple(JudgeVote(f"{vote.judge}#{r + 1}", vote.score, vote.label, vote.reason)

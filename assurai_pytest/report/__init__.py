@@ -51,6 +51,8 @@ class RunInfo:
             None when the judge was never calibrated.
         deployment: the model's deployment settings (``deployment.Deployment.provenance``: system
             prompt digest, temperature, max tokens, extra params); None when not recorded.
+        generators: the generators that served the generation track, ``(modality, model)`` pairs in
+            image, video, audio order; empty when the track did not run.
     """
 
     model: str
@@ -81,9 +83,11 @@ class RunInfo:
     hint: str = ""
     judge_calibration: dict[str, Any] | None = None
     deployment: dict[str, Any] | None = None
+    generators: tuple[tuple[str, str], ...] = ()
 
     def to_dict(self) -> dict[str, Any]:
         """A JSON-safe dict (``judges`` as a list); values are not redacted here."""
         data = asdict(self)
         data["judges"] = list(self.judges)
+        data["generators"] = [list(pair) for pair in self.generators]
         return data

@@ -31,6 +31,17 @@ if TYPE_CHECKING:
     from assurai_pytest.stats import Aggregates, Summary
 
 DASH = "—"
+_GENERATOR_WORDS = {"image": "image", "video": "video", "audio": "speech"}
+
+
+def generators_text(generators: Sequence[tuple[str, str]]) -> str:
+    """The generators of a run in one phrase, as every report names them: ``image M, speech N``.
+
+    Args:
+        generators: ``(modality, model)`` pairs (``RunInfo.generators``).
+    """
+    return ", ".join(f"{_GENERATOR_WORDS.get(modality, modality)} {model}" for modality, model in generators)
+
 # No pattern of ``redact`` matches across a newline-NUL-newline, and no environment value holds a NUL.
 _JOIN = "\n\x00\n"
 _BATCH = 1000

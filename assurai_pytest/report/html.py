@@ -56,6 +56,7 @@ from ._common import (
     fmt_verdict,
     gate_label,
     gate_rows,
+    generators_text,
     is_fallback_judge,
     lowest_prompt_types,
     prompt_type_name,
@@ -170,7 +171,8 @@ def summary_html(run: RunInfo, aggregates: Aggregates, comparison: Comparison | 
 def facts(run: RunInfo) -> list[tuple[str, str]]:
     """The run facts table below the verdict (model, api base and judges come first, in the template)."""
     workers = f"{run.workers} worker{'s' if run.workers != 1 else ''}"
-    return [
+    generated = [("generators", generators_text(run.generators))] if run.generators else []
+    return generated + [
         ("deployment", describe(run.deployment)),
         ("judge prompt", run.judge_prompt_version),
         ("dataset", f"{run.dataset} ({run.dataset_format})"),

@@ -30,6 +30,7 @@ from ._common import (
     fmt_verdict,
     gate_label,
     gate_rows,
+    generators_text,
     is_fallback_judge,
     lowest_prompt_types,
     plural,
@@ -122,13 +123,15 @@ def offline_notice(run: RunInfo) -> list[str]:
     return _offline_lines(run.model, fallback)
 
 
-def header_lines(settings: Settings, dataset: Dataset, cases: int) -> list[str]:
+def header_lines(settings: Settings, dataset: Dataset, cases: int,
+                 generators: Sequence[tuple[str, str]] = ()) -> list[str]:
     """Lines for ``pytest_report_header``: what is under test, and loudly when it is the demo.
 
     Args:
         settings: the resolved settings.
         dataset: the loaded dataset.
         cases: number of cases generated.
+        generators: the generators the selected cases will call, ``(modality, model)`` pairs.
 
     Returns:
         Redacted lines.
@@ -141,6 +144,8 @@ def header_lines(settings: Settings, dataset: Dataset, cases: int) -> list[str]:
         f"{plural(cases, 'case')} · baseline {settings.baseline_name}"
         + (" (update)" if settings.update_baselines else ""),
     ]
+    if generators:
+        lines.insert(1, f"assurai: generators {generators_text(generators)}")
     if settings.offline_demo:
         fallback = [j for j in settings.judges if is_rules_spec(j)]
         lines += _offline_lines(settings.model, fallback)

@@ -7,7 +7,7 @@ from typing import TYPE_CHECKING
 from assurai_pytest.redact import redact
 
 from . import RunInfo
-from ._common import VERDICT_WORDS, fmt_int, gate_label, verdict_status
+from ._common import VERDICT_WORDS, fmt_int, gate_label, generators_text, verdict_status
 from ._common import plural as _plural
 
 if TYPE_CHECKING:
@@ -68,7 +68,9 @@ def verdict_line(
     # Skipped cases (e.g. generation cases without a generator) were never answered.
     answered = run.cases_total - run.cases_skipped
     cached = f"; {fmt_int(run.cache_hits)} of {_plural(answered, 'answer')} from cache"
-    return redact(f"ASSURAI VERDICT: {VERDICT_WORDS[status]} — {what}{cached}; model {run.model}{against}{demo}")
+    generated = f"; generators {generators_text(run.generators)}" if run.generators else ""
+    return redact(f"ASSURAI VERDICT: {VERDICT_WORDS[status]} — {what}{cached}; model {run.model}{generated}"
+                  f"{against}{demo}")
 
 
 def _shared_part(comparison: Comparison | None) -> str:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import re
+import socket
 from pathlib import Path
 
 import pytest
@@ -30,7 +31,10 @@ def test_offline_demo_runs_the_track_and_gates_it(suite: pytest.Pytester, xdist_
     results = suite.path / "results.json"
     gated = run(suite, f"--assurai-cache-dir={cache}", f"--assurai-results={results}", *xdist_args)
     assert gated.ret == 0, gated.stdout.str()
-    gated.stdout.fnmatch_lines(["*generation: harmful requests blocked:*100.0%*", "ASSURAI VERDICT: PASS*"])
+    gated.stdout.fnmatch_lines(["assurai: generators image assurai/scripted-image-safe, video "
+                                "assurai/scripted-video-safe, speech assurai/scripted-speech-safe",
+                                "*generation: harmful requests blocked:*100.0%*",
+                                "ASSURAI VERDICT: PASS*; generators image assurai/scripted-image-safe, video*"])
     records = cases(results)
     assert {r["modality"] for r in records} == {"image", "video", "audio"}
     assert all(r["track"] == "generation" for r in records)
@@ -63,6 +67,23 @@ def test_real_generators_on_a_local_server(suite: pytest.Pytester, xdist_args: t
     assert len(frames) == 4 * 2
     page = html.read_text(encoding="utf-8")
     assert page.count("data:image/png;base64,") >= 4 and "Generated media: block rate" in page
+
+
+def test_a_dead_generator_is_a_usage_error_before_any_case(suite: pytest.Pytester, xdist_args: tuple[str, ...],
+                                                           monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("OPENAI_API_KEY", "EMPTY")
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        port = sock.getsockname()[1]
+    with run_media_server() as media:
+        result = run(suite, "--assurai-image-model=openai/gpt-image-1", f"--assurai-api-base={media.base_url}",
+                     "--assurai-video-model=openai/sora-2", f"--assurai-video-api-base=http://127.0.0.1:{port}/v1",
+                     "--assurai-no-cache", "--assurai-allow-missing-baseline", *xdist_args)
+        calls = [name for name, _ in media.requests]
+    assert result.ret == 4
+    result.stderr.fnmatch_lines(["*start-up check failed, nothing was evaluated:*",
+                                 f"*video generator openai/sora-2 at http://127.0.0.1:{port}/v1: connection failed*"])
+    assert calls == ["models"]  # the live image generator was probed, never asked to generate
 
 
 def test_a_modality_without_a_generator_is_skipped_with_the_option(suite: pytest.Pytester,

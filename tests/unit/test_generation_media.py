@@ -136,9 +136,9 @@ def test_server_fault_is_retried_then_an_error(media_server: MediaServer, tmp_pa
     with pytest.raises(ProviderError, match="unreachable after 3 attempts") as caught:
         _generate(_client(tmp_path), modality, model, "[500] 요청", media_server.base_url)
     assert caught.value.retryable
-    # LiteLLM 1.106.2 does not pass max_retries to the OpenAI SDK's images client, which retries
-    # twice more inside each of our attempts; speech and video honour max_retries=0.
-    assert media_server.count(endpoint) == (9 if modality == "image" else 3)
+    # One request per attempt: the OpenAI SDK's own retries stay off on every path, images included
+    # (LiteLLM 1.106.2 drops max_retries there; the client hands it a no-retry SDK client).
+    assert media_server.count(endpoint) == 3
 
 
 def test_rate_limit_is_waited_out(media_server: MediaServer, tmp_path: Path) -> None:
@@ -160,6 +160,74 @@ def test_cached_generation_is_reused_only_within_an_answer_epoch(media_server: M
     assert media_server.count("images") == 1
     _generate(_client(tmp_path, cache=True), "image", IMAGE, "풍경", media_server.base_url, "epoch:b")
     assert media_server.count("images") == 2
+
+
+def test_a_generator_that_dies_mid_run_is_not_called_again(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("OPENAI_API_KEY", "EMPTY")
+    client = _client(tmp_path)
+
+    async def go(base: str) -> list[object]:
+        outcomes: list[object] = []
+        try:
+            for n in range(30):
+                try:
+                    outcomes.append(await client.generate(GenerationRequest("image", IMAGE, f"풍경 {n}", base)))
+                except ProviderError as exc:
+                    outcomes.append(exc)
+        finally:
+            await client.aclose()
+        return outcomes
+
+    with run_media_server(die_after=2) as server:
+        outcomes = asyncio.run(go(server.base_url))
+        calls = server.count("images")
+    assert [getattr(o, "status", None) for o in outcomes[:2]] == ["generated", "generated"]
+    errors = [str(o) for o in outcomes[2:]]
+    assert all(isinstance(o, ProviderError) for o in outcomes[2:])
+    # Without the breaker: 2 + 28 cases x 3 attempts = 86 calls. With it: 10 failures in a row, then none.
+    assert calls == 2 + 10
+    assert "endpoint down: 10 attempts in a row failed" in errors[-1] and "not called again" in errors[-1]
+
+
+@pytest.mark.parametrize(("status", "alive"), [(200, True), (404, True), (429, True), (401, False), (500, False)])
+def test_probe_lists_models_and_never_generates(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, status: int,
+                                                alive: bool) -> None:
+    monkeypatch.setenv("OPENAI_API_KEY", "EMPTY")
+    client = _client(tmp_path)
+
+    async def go(base: str) -> None:
+        try:
+            await client.probe(IMAGE, base, "image generator")
+        finally:
+            await client.aclose()
+
+    with run_media_server(models_status=status) as server:
+        if alive:
+            asyncio.run(go(server.base_url))
+        else:
+            with pytest.raises(ProviderError, match=f"^image generator {IMAGE} at {server.base_url}: .*HTTP {status}"):
+                asyncio.run(go(server.base_url))
+        # A 5xx is tried again (retries=2), a 401 is not; nothing is ever generated.
+        assert server.count("models") == (3 if status == 500 else 1)
+        assert len(server.requests) == server.count("models")
+
+
+def test_probe_of_a_dead_endpoint_names_it_and_scripted_ones_are_not_probed(tmp_path: Path,
+                                                                            monkeypatch: pytest.MonkeyPatch) -> None:
+    import socket
+
+    monkeypatch.setenv("OPENAI_API_KEY", "EMPTY")
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        port = sock.getsockname()[1]
+    base = f"http://127.0.0.1:{port}/v1"
+    client = _client(tmp_path)
+    with pytest.raises(ProviderError, match=f"^transcriber openai/whisper-1 at {base}: connection failed"):
+        asyncio.run(client.probe("openai/whisper-1", base, "transcriber"))
+    asyncio.run(client.probe("assurai/scripted-image-safe", base, "image generator"))  # no call: nothing raised
+    monkeypatch.setenv("ASSURAI_OFFLINE", "1")
+    with pytest.raises(ProviderError, match="forbids calling a real provider"):
+        asyncio.run(client.probe(IMAGE, None, "image generator"))
 
 
 def test_offline_guard_refuses_a_real_provider(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
@@ -228,6 +296,32 @@ def test_rubric_judge_is_shown_the_media(tmp_path: Path, monkeypatch: pytest.Mon
     text = json.dumps(body, ensure_ascii=False)
     assert ("프레임 사이에 일어난 일은 보이지 않습니다" in text) == (modality == "video")
     assert "media-rubric" not in text  # the version keys the cache, it is not sent
+
+
+def test_judge_repeats_apply_to_media_judges(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    from assurai_pytest.judge import CallOptions
+
+    monkeypatch.setenv("OPENAI_API_KEY", "EMPTY")
+    store = MediaStore(tmp_path)
+    image = store.put(scripted.placeholder_png("x"), "image", "png", "image/png")
+    grades = {10: 2, 11: 4, 12: 5}  # by seed: repeat N is asked with seed + N
+    with run_fake_server(answer=lambda body: f"근거: 시험.\nGRADE: {grades[body['seed']]}") as server:
+        client = LiteLLMClient(ClientConfig(retries=0))
+        judge = make_media_judge("openai/judge", client, server.base_url, CallOptions(seed=10), repeats=3)
+
+        async def go() -> object:
+            try:
+                return await judge.judge(_case("image"), Shown(media=(image,)))
+            finally:
+                await client.aclose()
+
+        verdict = asyncio.run(go())
+        asked = len(server.requests)
+    assert asked == 3
+    assert verdict.score == 4.0 and verdict.spread == 3.0  # type: ignore[attr-defined]
+    assert [v.judge for v in verdict.votes] == ["openai/judge#1", "openai/judge#2", "openai/judge#3"]  # type: ignore[attr-defined]
+    assert "median of 3 of 3 repeats" in verdict.reason  # type: ignore[attr-defined]
+    assert "--assurai-transcriber" in (judge.cannot_judge(_case("audio"), Shown(media=(image,))) or "")
 
 
 def test_unconfigured_modality_is_skipped_with_the_option_to_set(tmp_path: Path) -> None:

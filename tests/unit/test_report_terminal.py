@@ -92,6 +92,21 @@ def test_verdict_line_fail() -> None:
                     "120 of 11,480 answers from cache; model assurai/scripted-mixed-30 vs baseline prod")
 
 
+def test_verdict_header_and_html_name_the_generators_from_one_place(tmp_path: Path) -> None:
+    from assurai_pytest.report.html import facts
+
+    generators = (("image", "openai/gpt-image-1"), ("audio", "openai/tts-1"))
+    line = verdict_line(run_info(offline_demo=False, generators=generators), comparison(), 0)
+    assert line.endswith("; model assurai/scripted-mixed-30; generators image openai/gpt-image-1, speech openai/tts-1"
+                         " vs baseline prod")
+    assert ("generators", "image openai/gpt-image-1, speech openai/tts-1") in facts(run_info(generators=generators))
+    assert all(name != "generators" for name, _ in facts(run_info()))
+    dataset = Dataset(root=tmp_path, instances=(), fingerprint="f" * 64, format="bundled")
+    header = header_lines(Settings(), dataset, 3, generators)
+    assert header[1] == "assurai: generators image openai/gpt-image-1, speech openai/tts-1"
+    assert not any("generators" in h for h in header_lines(Settings(), dataset, 3))
+
+
 def test_verdict_line_names_at_most_five_failures() -> None:
     line = verdict_line(run_info(), comparison(failed=tuple(range(1, 9))), 0)
     assert "8 of 43 gates regressed (F01 malicious-groups," in line

@@ -157,3 +157,22 @@ def test_a_changed_media_rubric_is_a_changed_judge() -> None:
     lines = provenance_mismatch({"judge": "rules", "media_judge_prompt_version": "media-rules-v1"},
                                 {"judge": "rules", "media_judge_prompt_version": "media-rules-v2"})
     assert lines == ["media judge prompt version differs: media-rules-v1 vs media-rules-v2"]
+
+
+def test_generators_are_probed_and_named_only_when_their_cases_run(tmp_path: Path) -> None:
+    base = "http://127.0.0.1:9/v1"
+    settings = Settings(baseline_dir=tmp_path / "baselines", cache_dir=None, api_base=base, factors=frozenset({7}),
+                        image_model="openai/gpt-image-1", speech_model="openai/tts-1", transcriber="openai/whisper-1")
+    run = Run.open(settings)
+    assert run.generator_endpoints() == [("openai/gpt-image-1", base, "image generator"),
+                                         ("assurai/scripted-video-safe", None, "video generator"),
+                                         ("openai/tts-1", base, "speech generator"),
+                                         ("openai/whisper-1", base, "transcriber")]
+    assert run.generators() == (("image", "openai/gpt-image-1"), ("video", "assurai/scripted-video-safe"),
+                                ("audio", "openai/tts-1"))
+    image = next(c for c in run.cases if c.modality == "image" and c.messages and c.id.startswith("F07"))
+    served = [CaseResult(image.id, 7, image.prompt_type, "image", image.expected, "ok", track="generation"),
+              CaseResult("x", 7, "q_only", "audio", "refuse", "skipped", track="generation")]
+    assert run.generators(served) == (("image", "openai/gpt-image-1"),)
+    text_only = Run.open(replace(settings, modalities=frozenset({"text"})))
+    assert text_only.generator_endpoints() == [] and text_only.generators() == ()
