@@ -21,6 +21,7 @@ from __future__ import annotations
 import argparse
 import os
 import re
+import resource
 import shutil
 import subprocess
 import sys
@@ -98,9 +99,11 @@ def walltime(factors: str, latency: float, concurrency: int, perturb_concurrency
             cmd.append(f"--assurai-factors={factors}")
         if perturb_concurrency is not None:
             cmd.append(f"--assurai-perturb-concurrency={perturb_concurrency}")
-        start = time.perf_counter()
+        start, before = time.perf_counter(), resource.getrusage(resource.RUSAGE_CHILDREN)
         done = subprocess.run(cmd, cwd=tmp, env=env, capture_output=True, text=True, check=False)
         seconds = time.perf_counter() - start
+        after = resource.getrusage(resource.RUSAGE_CHILDREN)  # the server is not reaped yet: pytest's CPU only
+        cpu = after.ru_utime + after.ru_stime - before.ru_utime - before.ru_stime
     finally:
         if server.stdin is not None:
             server.stdin.close()
@@ -116,7 +119,7 @@ def walltime(factors: str, latency: float, concurrency: int, perturb_concurrency
             f"{f'{workers} xdist workers' if workers else 'one process'}",
             f"{searched} requests, {variants} perturbed variants (each a model and a judge call), "
             f"wall {seconds:.1f} s with start-up = {seconds / max(searched, 1):.2f} s a request, "
-            f"exit {done.returncode}"]
+            f"CPU of the pytest process(es) {cpu:.1f} s, exit {done.returncode}"]
 
 
 def main() -> None:
