@@ -11,7 +11,8 @@ search is deterministic (``hypothesis.seed`` from the case id, no example databa
 collects the plans Hypothesis will try, which are then evaluated in one concurrent batch through
 the run's cached engine; the second checks them from that batch, so only shrink candidates are
 evaluated one at a time (a shrinker is sequential by nature). Remembered attacks are explicit
-examples, tried before anything is drawn.
+examples, tried before anything is drawn. ``Lookahead`` runs the searches of the next requests in
+background threads meanwhile, so several requests' batches and shrink steps share the engine.
 """
 
 from __future__ import annotations
