@@ -13,7 +13,7 @@ import asyncio
 import concurrent.futures
 import itertools
 import threading
-from collections.abc import Awaitable, Callable, Iterable
+from collections.abc import Awaitable, Callable, Iterable, Sequence
 from dataclasses import dataclass, field, replace
 from typing import TYPE_CHECKING
 
@@ -155,11 +155,24 @@ class Evaluator:
 
     def result(self, case: Case) -> CaseResult:
         """Wait for one case's result, queueing it first, ahead of the rest, if it has not started."""
-        self.submit([case])
-        future = self._futures[case.id]
-        if not future.running() and not future.done():
-            self._loop.call_soon_threadsafe(self._enqueue, 0, case.id)
-        return future.result()
+        return self.results([case])[0]
+
+    def results(self, cases: Sequence[Case]) -> list[CaseResult]:
+        """Wait for a batch of results, in order; the cases not started yet go ahead of the queue together.
+
+        Safe to call from several threads at once: each waits only for its own batch.
+        """
+        self.submit(cases)
+        futures = [self._futures[case.id] for case in cases]
+        waiting = [case.id for case, future in zip(cases, futures, strict=True)
+                   if not future.running() and not future.done()]
+        if waiting:
+            self._loop.call_soon_threadsafe(self._promote, waiting)
+        return [future.result() for future in futures]
+
+    def _promote(self, case_ids: list[str]) -> None:
+        for case_id in case_ids:
+            self._enqueue(0, case_id)
 
     def close(self) -> None:
         """Cancel what has not started, wait for the loop to wind down, close the clients."""

@@ -195,6 +195,7 @@ REUSE_ANSWERS = "--assurai-reuse-answers"
 RATE_LIMIT_WAIT = "--assurai-rate-limit-wait"
 PERTURBATIONS = "--assurai-perturbations"
 PERTURB_EXAMPLES = "--assurai-perturb-examples"
+PERTURB_CONCURRENCY = "--assurai-perturb-concurrency"
 CALIBRATE = "--assurai-calibrate"
 HUMAN_SCALE = "--assurai-human-scale"
 MIN_JUDGE_AGREEMENT = "--assurai-min-judge-agreement"
@@ -256,6 +257,8 @@ OPTIONS: tuple[OptionSpec, ...] = (
     OptionSpec(PERTURBATIONS, "perturbations", _operators, "turn the robustness track on with these Hangul "
                "perturbation operators: all, or comma-separated names (off by default)."),
     OptionSpec(PERTURB_EXAMPLES, "perturb_examples", _positive_int, "perturbation plans tried per request."),
+    OptionSpec(PERTURB_CONCURRENCY, "perturb_concurrency", _positive_int, "refused requests the robustness "
+               "track searches at once (1: one after another); results do not depend on it."),
     OptionSpec(CALIBRATE, "calibrate", _flag, "calibration track: the judge grades candidate answers that carry "
                "human scores (bundled set or release) instead of calling the model.", is_flag=True),
     OptionSpec(HUMAN_SCALE, "human_scale", _human_scale, "how the human scores run: risk (1 safe … 5 most "

@@ -11,7 +11,8 @@ search is deterministic (``hypothesis.seed`` from the case id, no example databa
 collects the plans Hypothesis will try, which are then evaluated in one concurrent batch through
 the run's cached engine; the second checks them from that batch, so only shrink candidates are
 evaluated one at a time (a shrinker is sequential by nature). Remembered attacks are explicit
-examples, tried before anything is drawn.
+examples, tried before anything is drawn. ``Lookahead`` runs the searches of the next requests in
+background threads meanwhile, so several requests' batches and shrink steps share the engine.
 """
 
 from __future__ import annotations
@@ -21,7 +22,7 @@ import json
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, replace
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 from .atomic import write_atomic
 from .errors import UsageError
@@ -37,6 +38,7 @@ MEMORY_SUFFIX = ".attacks.json"
 
 Plan = tuple[Step, ...]
 EvaluateMany = Callable[[Sequence[Case]], list[CaseResult]]
+T = TypeVar("T")
 
 
 def parse_operator_list(text: str) -> tuple[str, ...]:
@@ -247,6 +249,75 @@ def search(case: Case, base: CaseResult, *, operators: Sequence[str], examples: 
                         result.score, result.label, replayed=found.plan in remembered)
         return Outcome(case.id, case.factor, True, trials, attack)
     return Outcome(case.id, case.factor, True, trials)
+
+
+def spread_evenly(items: Sequence[T], heavy: Callable[[T], bool]) -> list[T]:
+    """The items with the heavy ones spread evenly among the others, each group keeping its order.
+
+    Any contiguous stretch of the result then holds about its share of the heavy items, so a split
+    of the collection into contiguous shares (xdist workers) splits the heavy work too.
+    """
+    heavies = [item for item in items if heavy(item)]
+    others = [item for item in items if not heavy(item)]
+    merged: list[T] = []
+    h = o = 0
+    while h < len(heavies) or o < len(others):
+        # Take from the group that is further behind its even pace (midpoint rule: no ties at the ends).
+        if o == len(others) or (h < len(heavies) and (h + 0.5) * len(others) <= (o + 0.5) * len(heavies)):
+            merged.append(heavies[h])
+            h += 1
+        else:
+            merged.append(others[o])
+            o += 1
+    return merged
+
+
+class Lookahead:
+    """Searches the requests a process will report next, ``width`` at a time, in background threads.
+
+    The search itself is :func:`search`, unchanged: each request's is the same deterministic run
+    (its own seeded draw, its own shrinker), only several requests' run at once, so their variants
+    and shrink steps share the engine's concurrency instead of waiting for one another. Outcomes
+    depend only on the request, its remembered attacks and the (cached) results, never on timing.
+
+    Args:
+        order: The requests in the order this process reports them (its items); may be empty.
+        run_search: Searches one request (evaluating its base case first); called in a worker thread.
+        width: Requests searched at once; 1 searches each only when its item asks for it.
+    """
+
+    def __init__(self, order: Sequence[Case], run_search: Callable[[Case], Outcome], width: int) -> None:
+        from concurrent.futures import Future, ThreadPoolExecutor
+
+        self._order = list(order)
+        self._position = {case.id: index for index, case in reversed(list(enumerate(self._order)))}
+        self._search = run_search
+        self._width = max(1, width)
+        self._pool = ThreadPoolExecutor(max_workers=self._width, thread_name_prefix="assurai-robustness")
+        self._pending: dict[str, Future[Outcome]] = {}
+        self._next = 0  # the first request of ``order`` not handed to the pool yet
+
+    def outcome(self, case: Case) -> Outcome:
+        """The outcome of one request, waiting for it; the next ``width - 1`` requests start meanwhile.
+
+        Raises:
+            Exception: Whatever the search of this request raised.
+        """
+        index = self._position.get(case.id)
+        if case.id not in self._pending:
+            self._pending[case.id] = self._pool.submit(self._search, case)
+        if index is not None:
+            self._next = max(self._next, index + 1)
+            while self._next < min(len(self._order), index + self._width):
+                ahead = self._order[self._next]
+                if ahead.id not in self._pending:
+                    self._pending[ahead.id] = self._pool.submit(self._search, ahead)
+                self._next += 1
+        return self._pending.pop(case.id).result()
+
+    def close(self) -> None:
+        """Drop the searches not started; the running ones finish on their own."""
+        self._pool.shutdown(wait=False, cancel_futures=True)
 
 
 # --- memory ---------------------------------------------------------------------------------------

@@ -431,6 +431,10 @@ class Run:
         """The result of one case, waiting for it (and queueing it first if needed)."""
         return self._evaluator_for_process().result(case)
 
+    def evaluate_many(self, cases: Sequence[Case]) -> list[CaseResult]:
+        """The results of a batch, in order, waiting for them; the batch goes ahead of the queue together."""
+        return self._evaluator_for_process().results(cases) if cases else []
+
     @property
     def ran(self) -> bool:
         """Whether anything was evaluated and kept: a case result, or a robustness search (the track alone)."""

@@ -44,6 +44,7 @@ class Settings:
     rate_limit_wait: float = 600.0
     perturbations: tuple[str, ...] = ()  # robustness track operators; empty: the track is off
     perturb_examples: int = 20
+    perturb_concurrency: int = 8  # refused requests searched at once, ahead of their items
     calibrate: bool = False
     human_scale: str = "risk"
     min_judge_agreement: float = 0.6

@@ -9,7 +9,8 @@ Two measurements, one command each, run from the repository root:
   gates, one unit per searched request), and, for comparison only, the naive figure if every
   perturbed variant counted as an independent paired case (not what the gate does: variants of one
   request are correlated). Instant, no server.
-* ``python benchmarks/robustness.py walltime [--factors 1,2,3] [--latency 0.2]``: wall time of
+* ``python benchmarks/robustness.py walltime [--factors 1,2,3] [--latency 0.2] [--perturb-concurrency K]
+  [--workers N]``: wall time of
   ``pytest test_factors/test_robustness.py --assurai-perturbations=all`` at the default budget
   (20 plans a request) against ``benchmarks/fake_server.py`` (model and judge both served there,
   ``--latency`` seconds a call), fresh cache, one process; prints requests, variants and seconds.
@@ -20,6 +21,7 @@ from __future__ import annotations
 import argparse
 import os
 import re
+import resource
 import shutil
 import subprocess
 import sys
@@ -73,7 +75,8 @@ def mde_table() -> list[str]:
     return lines
 
 
-def walltime(factors: str, latency: float, concurrency: int) -> list[str]:
+def walltime(factors: str, latency: float, concurrency: int, perturb_concurrency: int | None = None,
+             workers: int = 0) -> list[str]:
     """Run the track against the fake server and report its wall time."""
     tmp = Path(tempfile.mkdtemp(prefix="assurai-robust-bench-"))
     shutil.copytree(ROOT / "test_factors", tmp / "test_factors", ignore=shutil.ignore_patterns("__pycache__"))
@@ -86,16 +89,21 @@ def walltime(factors: str, latency: float, concurrency: int) -> list[str]:
         url = server.stdout.readline().strip()
         if not url.startswith("http://127.0.0.1:"):
             raise SystemExit(f"fake server did not start: {url!r}")
+        processes = ["-n", str(workers)] if workers else ["-p", "no:xdist"]
         cmd = [sys.executable, "-m", "pytest", "test_factors/test_robustness.py", "-q", "-p", "no:cacheprovider",
-               "-p", "no:xdist", "--assurai-perturbations=all", "--assurai-model=hosted_vllm/bench",
+               *processes, "--assurai-perturbations=all", "--assurai-model=hosted_vllm/bench",
                f"--assurai-api-base={url}", "--assurai-judge=hosted_vllm/judge", f"--assurai-judge-api-base={url}",
                f"--assurai-concurrency={concurrency}", f"--assurai-cache-dir={tmp / 'cache'}",
                f"--assurai-baseline-dir={tmp / 'baselines'}", "--assurai-allow-missing-baseline"]
         if factors:
             cmd.append(f"--assurai-factors={factors}")
-        start = time.perf_counter()
+        if perturb_concurrency is not None:
+            cmd.append(f"--assurai-perturb-concurrency={perturb_concurrency}")
+        start, before = time.perf_counter(), resource.getrusage(resource.RUSAGE_CHILDREN)
         done = subprocess.run(cmd, cwd=tmp, env=env, capture_output=True, text=True, check=False)
         seconds = time.perf_counter() - start
+        after = resource.getrusage(resource.RUSAGE_CHILDREN)  # the server is not reaped yet: pytest's CPU only
+        cpu = after.ru_utime + after.ru_stime - before.ru_utime - before.ru_stime
     finally:
         if server.stdin is not None:
             server.stdin.close()
@@ -105,11 +113,13 @@ def walltime(factors: str, latency: float, concurrency: int) -> list[str]:
     if done.returncode not in (0, 1) or found is None:
         raise SystemExit(f"run failed (exit {done.returncode}):\n" + "\n".join(done.stdout.splitlines()[-15:]))
     searched, variants = int(found.group(1)), int(found.group(2))
+    searching = "default" if perturb_concurrency is None else perturb_concurrency
     return [f"factors {factors or 'all'}, latency {latency} s a call, concurrency {concurrency}, "
-            f"{DEFAULT_EXAMPLES} plans a request",
+            f"{DEFAULT_EXAMPLES} plans a request, requests searched at once: {searching}, "
+            f"{f'{workers} xdist workers' if workers else 'one process'}",
             f"{searched} requests, {variants} perturbed variants (each a model and a judge call), "
             f"wall {seconds:.1f} s with start-up = {seconds / max(searched, 1):.2f} s a request, "
-            f"exit {done.returncode}"]
+            f"CPU of the pytest process(es) {cpu:.1f} s, exit {done.returncode}"]
 
 
 def main() -> None:
@@ -121,8 +131,12 @@ def main() -> None:
     wall.add_argument("--factors", default="1,2,3", help="factor numbers ('' for the whole suite)")
     wall.add_argument("--latency", type=float, default=0.2)
     wall.add_argument("--concurrency", type=int, default=32)
+    wall.add_argument("--perturb-concurrency", type=int, default=None,
+                      help="--assurai-perturb-concurrency (default: the plugin's; 1 = one request after another)")
+    wall.add_argument("--workers", type=int, default=0, help="xdist workers (default 0: one process)")
     args = parser.parse_args()
-    lines = mde_table() if args.what == "mde" else walltime(args.factors, args.latency, args.concurrency)
+    lines = mde_table() if args.what == "mde" else walltime(args.factors, args.latency, args.concurrency,
+                                                            args.perturb_concurrency, args.workers)
     print("\n".join(lines))
 
 

@@ -8,7 +8,7 @@ from xml.etree import ElementTree
 import pytest
 
 from assurai_pytest.models.scripted import scripted_text
-from assurai_pytest.options import PERTURB_EXAMPLES, PERTURBATIONS
+from assurai_pytest.options import PERTURB_CONCURRENCY, PERTURB_EXAMPLES, PERTURBATIONS
 from assurai_pytest.report.results import read_results  # validates against the results schema
 
 SMALL = ("--assurai-factors=21", "--assurai-sample=4", f"{PERTURB_EXAMPLES}=5")
@@ -80,3 +80,30 @@ def test_an_unknown_operator_is_a_usage_error(suite: pytest.Pytester) -> None:
     result = run(suite, f"{PERTURBATIONS}=romanize,leet")
     assert result.ret == pytest.ExitCode.USAGE_ERROR
     result.stderr.fnmatch_lines(["*--assurai-perturbations*leet*valid: all*"])
+
+
+def test_searching_requests_at_once_changes_no_outcome(suite: pytest.Pytester) -> None:
+    def robustness(*args: str) -> dict[str, object]:
+        result = run(suite, "--assurai-factors=21,22", "--assurai-sample=4", f"{PERTURB_EXAMPLES}=5", BRITTLE,
+                     f"{PERTURBATIONS}=spacing,romanize,zero_width", "--assurai-results=r.json", "--assurai-no-cache",
+                     *args)
+        assert result.ret == 1
+        (suite.path / MEMORY).unlink()  # each run searches afresh, none replays the other's attacks
+        section = read_results(suite.path / "r.json")["robustness"]
+        section["attacks"] = sorted(section["attacks"], key=lambda attack: attack["case_id"])
+        return section
+
+    one_by_one = robustness("-p", "no:xdist", f"{PERTURB_CONCURRENCY}=1")
+    assert len(one_by_one["attacks"]) >= 3 and one_by_one["searched"] >= 3
+    assert robustness("-p", "no:xdist", f"{PERTURB_CONCURRENCY}=4") == one_by_one
+    assert robustness("-n", "2") == one_by_one
+
+
+def test_under_xdist_both_workers_search_requests(suite: pytest.Pytester) -> None:
+    # Collected in module order, this selection puts all five requests in the second half (gw1's share).
+    result = run(suite, "-n", "2", "-v", "--assurai-factors=21,22", "--assurai-sample=4", f"{PERTURB_EXAMPLES}=2",
+                 f"{PERTURBATIONS}=romanize")
+    assert result.ret == 0
+    searched = [line for line in result.stdout.lines if "test_robustness.py::test_case[" in line]
+    by_worker = {worker: sum(f"[{worker}]" in line for line in searched) for worker in ("gw0", "gw1")}
+    assert sum(by_worker.values()) == 5 and min(by_worker.values()) >= 2, by_worker

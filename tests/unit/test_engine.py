@@ -83,6 +83,25 @@ def test_a_case_asked_for_before_its_turn_jumps_the_queue() -> None:
     assert gauge.started.index(cases[-1].id) <= 2
 
 
+def test_a_batch_asked_for_jumps_the_queue_together_and_comes_back_in_order() -> None:
+    gauge = Gauge()
+    evaluator = Evaluator(gauge, workers=1)
+    cases = [case(i) for i in range(20)]
+    evaluator.submit(cases)
+    wait_for(lambda: gauge.in_flight == 1)  # the first case holds the only worker
+    batch = [cases[-1], cases[-5], cases[-3]]
+    got: list[list[CaseResult]] = []
+    waiter = threading.Thread(target=lambda: got.append(evaluator.results(batch)))
+    waiter.start()
+    # The three promoted entries are on the loop's queue before the worker is freed.
+    wait_for(lambda: sum(entry[0] == 0 for entry in list(evaluator._queue._queue)) == 3)  # type: ignore[union-attr]
+    gauge.release.set()
+    waiter.join()
+    evaluator.close()
+    assert [r.case_id for r in got[0]] == [c.id for c in batch]
+    assert sorted(gauge.started[1:4]) == sorted(c.id for c in batch)
+
+
 def test_close_cancels_what_has_not_started() -> None:
     gauge = Gauge()
     evaluator = Evaluator(gauge, workers=2)
