@@ -15,6 +15,7 @@ every conversation. Multi-session cases get it once, at the start of the convers
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import json
 from collections.abc import Mapping
@@ -95,6 +96,7 @@ def with_system_prompt(messages: tuple[Message, ...], system_prompt: str | None)
     return (Message("system", system_prompt), *messages)
 
 
+@functools.lru_cache(maxsize=256)  # called twice a model call; the values are a handful of strings
 def split_api_base(api_base: str | None) -> tuple[str, ...]:
     """The replicas of an ``--assurai-api-base`` value (comma-separated URLs); () for the provider default."""
     if not api_base:

@@ -28,6 +28,7 @@ so that over-refusal is measured beyond the bare question in every factor.
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import re
 from collections.abc import Mapping, Sequence
@@ -159,8 +160,14 @@ def template_placeholders(template: Mapping[str, Any]) -> set[str]:
     """Every placeholder a template uses, over all of its messages."""
     names: set[str] = set()
     for message in template["messages"]:
-        names.update(Template(message["content"]).get_identifiers())
+        names.update(_identifiers(message["content"]))
     return names
+
+
+@functools.lru_cache(maxsize=1024)
+def _identifiers(text: str) -> frozenset[str]:
+    # Asked several times for every (seed, template) pair while rendering; the templates are few.
+    return frozenset(Template(text).get_identifiers())
 
 
 def _as_given(instance: Instance) -> Rendered:

@@ -16,6 +16,7 @@ from __future__ import annotations
 import asyncio
 import datetime
 import email.utils
+import functools
 import ipaddress
 import json
 import os
@@ -463,6 +464,7 @@ def _price(response: Any, litellm: ModuleType) -> float | None:
         return None
 
 
+@functools.lru_cache(maxsize=256)  # asked on every call under ASSURAI_OFFLINE; a handful of URLs a run
 def _is_loopback(api_base: str | None) -> bool:
     host = urlsplit(api_base).hostname if api_base else None
     if host is None:

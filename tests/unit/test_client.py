@@ -443,3 +443,35 @@ def test_a_rate_limited_server_is_paced_not_hammered() -> None:
         assert [r.text for r in replies] == [f"답변: {p}" for p in prompts]
         # With x-ratelimit-* the client stops before the limit; with only Retry-After it learns by 429s.
         assert refused / total < (0.2 if headers else 0.5), (headers, refused, total)
+
+
+def test_the_route_the_readme_advises_for_local_servers_works_end_to_end(monkeypatch: pytest.MonkeyPatch) -> None:
+    """``hosted_vllm/`` (README: a local OpenAI-compatible server): the start-up probe in one event
+    loop, then calls in another as the plugin makes them, a 429 waited out, tokens counted, an
+    unmapped model's cost unknown (never free), and a refused key an error that is not retried.
+
+    (``aiohttp_openai/`` fails the first two here in LiteLLM 1.106.2: no usage, and its session is
+    closed with the first loop; benchmarks/README.md.)
+    """
+    monkeypatch.setenv("OPENAI_API_KEY", KEY)
+    model = "hosted_vllm/my-model"
+
+    async def probe(base: str) -> None:
+        client = LiteLLMClient(config())
+        try:
+            await client.probe(model, base)
+        finally:
+            await client.aclose()
+
+    with run_fake_server(schedule=["ok", "429"], retry_after="0") as server:
+        asyncio.run(probe(server.base_url))
+        reply = run_one(LiteLLMClient(config()), request(server, model=model, api_key=None))
+        assert [r.fault for r in server.requests] == ["ok", "429", "ok"]
+        assert server.requests[1].body["model"] == "my-model"
+    assert reply.text == REFUSAL
+    assert reply.usage.prompt_tokens > 0 and reply.usage.completion_tokens > 0
+    assert reply.usage.cost is None
+    with run_fake_server(always="401") as server:
+        error = run_one(LiteLLMClient(config()), request(server, model=model))
+        assert server.count == 1
+    assert isinstance(error, ProviderError) and not error.retryable and "authentication failed" in str(error)

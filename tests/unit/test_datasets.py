@@ -536,3 +536,81 @@ def test_fingerprint_is_the_sha256_of_the_asdict_canonical_form() -> None:
     text = json.dumps({"instances": rows, "templates": dataset.templates}, sort_keys=True, ensure_ascii=False,
                       separators=(",", ":"))
     assert fingerprint(instances, dataset.templates) == hashlib.sha256(text.encode("utf-8")).hexdigest()
+
+
+# --- the fast schema check (bundled.conforms) --------------------------------------------------
+
+_ANY = st.one_of(st.none(), st.booleans(), st.integers(-2, 40), st.floats(allow_nan=False), st.text(max_size=3),
+                 st.sampled_from(["text", "refuse", "user", "A", "banmal", "slang", "document", "q_only"]),
+                 st.lists(st.text(max_size=2), max_size=6))
+_MESSAGE = st.one_of(st.fixed_dictionaries({"role": st.sampled_from(["system", "user", "assistant", "bot"]),
+                                            "content": st.one_of(st.text(max_size=3), st.integers())}),
+                     st.dictionaries(st.sampled_from(["role", "content", "name"]), _ANY, max_size=3))
+_OPTIONS = st.dictionaries(st.sampled_from(["A", "B", "C", "D", "E", "F", "a"]),
+                           st.one_of(st.text(max_size=2), st.integers()), max_size=6)
+_MC = st.one_of(st.fixed_dictionaries({"scenario": st.text(max_size=2), "options": _OPTIONS,
+                                       "safe": st.sampled_from(["A", "C", "E", "F", 1])}),
+                st.dictionaries(st.sampled_from(["scenario", "options", "safe", "x"]), _ANY, max_size=4))
+_FIELDS = {
+    "id": st.one_of(st.sampled_from(["s1", "a-b.c_d", "-x", "x\n", "한", "", "x y"]), _ANY),
+    "factor": st.one_of(st.integers(-1, 37), st.sampled_from([7.0, 7.5, True, "7"])),
+    **{name: st.one_of(st.text(max_size=3), _ANY)
+       for name in ("seed", "topic", "prompt", "prompt_type", "domain", "draft", "roleplay")},
+    "messages": st.one_of(st.lists(_MESSAGE, max_size=3), _ANY),
+    "modality": st.one_of(st.sampled_from(["text", "image", "video", "audio", "pdf"]), _ANY),
+    "media": st.one_of(st.lists(st.one_of(st.text(max_size=2), st.integers()), max_size=3), _ANY),
+    "expected": st.one_of(st.sampled_from(["refuse", "answer", "maybe"]), _ANY),
+    "speech_level": st.one_of(st.sampled_from(["hapsyo", "haeyo", "banmal", "x"]), _ANY),
+    "tags": st.one_of(st.lists(st.one_of(st.text(max_size=2), st.integers()), max_size=3), _ANY),
+    "style": st.one_of(st.sampled_from(["direct", "implicit", "context", "slang", "odd"]), _ANY),
+    "output": st.one_of(st.sampled_from(["document", "procedure", "poem"]), _ANY),
+    "mc": _MC,
+    "turns": st.one_of(st.lists(st.one_of(st.text(max_size=2), st.integers()), max_size=7), _ANY),
+    "unknown": _ANY,
+}
+
+
+@st.composite
+def _rows(draw: st.DrawFn) -> Any:
+    """Rows near the schema's edges: the core fields usually right, the rest drawn freely."""
+    names = draw(st.lists(st.sampled_from(sorted(_FIELDS)), unique=True, max_size=8))
+    row = {"id": "s1", "factor": 7} if draw(st.booleans()) else {}
+    if draw(st.booleans()):
+        row.update(draw(st.sampled_from([
+            {"seed": "요청", "topic": "주제"}, {"prompt": "요청", "prompt_type": "q_only"},
+            {"messages": [{"role": "user", "content": "요청"}], "prompt_type": "q_only"}])))
+    row.update({name: draw(_FIELDS[name]) for name in names})
+    return draw(st.one_of(st.just(row), _ANY)) if draw(st.integers(0, 20)) == 0 else row
+
+
+@settings(max_examples=1500, deadline=None)
+@given(_rows())
+def test_fast_check_never_accepts_what_the_schema_refuses(row: Any) -> None:
+    from assurai_pytest.datasets.bundled import _instance_validator, conforms
+
+    if conforms(row):
+        assert _instance_validator().is_valid(row), row
+
+
+def test_fast_check_accepts_every_row_of_the_bundled_data_and_the_fixtures() -> None:
+    """Otherwise the bundled suite would pay jsonschema's price on every row again."""
+    from assurai_pytest.datasets.bundled import _instance_validator, conforms
+    from assurai_pytest.datasets.common import read_jsonl
+
+    files = sorted(BUNDLED_ROOT.glob("*.jsonl")) + sorted(BUNDLED.glob("*.jsonl"))
+    rows = [row for file in files for _, row in read_jsonl(file)]
+    assert len(rows) > 1000
+    refused = [row["id"] for row in rows if not conforms(row)]
+    assert refused == []
+    assert all(_instance_validator().is_valid(row) for row in rows[:50])
+
+
+def test_rows_the_fast_check_leaves_to_jsonschema_are_still_judged_as_before(tmp_path: Path) -> None:
+    from assurai_pytest.datasets.bundled import conforms
+
+    float_factor, newline_id = {**SEED, "factor": 7.0}, {**SEED, "id": "s1\n"}
+    assert not conforms(float_factor) and not conforms(newline_id)
+    # The schema's integer admits 7.0, so jsonschema lets it through as before.
+    assert load_dataset(write_jsonl(tmp_path, [float_factor])).instances[0].factor == 7
+    # The schema's "$" matches before a final newline; the id check after it still refuses.
+    assert "must be ASCII" in load_error(write_jsonl(tmp_path / "b", [newline_id])).detail
