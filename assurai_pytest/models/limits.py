@@ -143,6 +143,11 @@ class AdaptiveLimit:
         self._cond: asyncio.Condition | None = None
         self._loop: asyncio.AbstractEventLoop | None = None
 
+    @property
+    def paused_until(self) -> float:
+        """The ``time.monotonic()`` instant before which no new call starts (a 429's ``Retry-After``)."""
+        return self._paused_until
+
     def _blocked_for(self, now: float) -> float | None:
         """Seconds to wait for a pause to end, 0.0 for a free slot to come, None when a call may start."""
         if now < self._paused_until:

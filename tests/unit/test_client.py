@@ -181,7 +181,8 @@ def test_a_429_pauses_its_own_endpoint_and_never_another() -> None:
         client = LiteLLMClient(config())
 
         async def later(server: FakeServer, text: str) -> Any:
-            while limited.count == 0 or limited.requests[0].finished is None:
+            # Start once the client has read the 429: the server having sent it is not enough.
+            while not any(pacer.paused_until > 0 for pacer in client._pacers.values()):
                 await asyncio.sleep(0.01)
             return await client.complete(request(server, text))
 
