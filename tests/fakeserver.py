@@ -24,6 +24,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from aiohttp import web
+from loopserver import LoopServer
 
 from assurai_pytest.models.client import PROBE_PROMPT
 
@@ -78,8 +79,11 @@ class RequestRecord:
 
 
 @dataclass
-class FakeServer:
+class FakeServer(LoopServer):
     """A running fake server; build it with :func:`run_fake_server`."""
+
+    NAME = "fake server"
+    HANDLER_CANCELLATION = True
 
     latency: float = 0.0
     answer: AnswerFn = refusal_answer
@@ -100,15 +104,11 @@ class FakeServer:
     limited: int = 0  # how many requests the rate limit refused
     requests: list[RequestRecord] = field(default_factory=list)
     max_in_flight: int = 0
-    base_url: str = ""
     _lock: threading.Lock = field(default_factory=threading.Lock)
     _seen: dict[str, int] = field(default_factory=dict)
     _window: tuple[int, int] = (-1, 0)  # (window number, requests in it)
     _t0: float = field(default_factory=time.monotonic)
     _in_flight: int = 0
-    _loop: asyncio.AbstractEventLoop | None = None
-    _thread: threading.Thread | None = None
-    _runner: web.AppRunner | None = None
 
     @property
     def count(self) -> int:
@@ -129,46 +129,9 @@ class FakeServer:
             self._seen.clear()
             self.max_in_flight = 0
 
-    def start(self) -> None:
-        """Start the loop thread and bind the port; returns once the server accepts."""
-        ready = threading.Event()
-        self._loop = asyncio.new_event_loop()
-
-        def serve() -> None:
-            assert self._loop is not None
-            asyncio.set_event_loop(self._loop)
-            self._loop.run_until_complete(self._bind())
-            ready.set()
-            self._loop.run_forever()
-
-        self._thread = threading.Thread(target=serve, name="assurai-fake-server", daemon=True)
-        self._thread.start()
-        if not ready.wait(10):
-            raise RuntimeError("fake server did not start")
-
-    def close(self) -> None:
-        """Stop the server and join its thread."""
-        if self._loop is None or self._thread is None:
-            return
-        asyncio.run_coroutine_threadsafe(self._shutdown(), self._loop).result(10)
-        self._loop.call_soon_threadsafe(self._loop.stop)
-        self._thread.join(10)
-        self._loop.close()
-        self._loop = None
-
-    async def _bind(self) -> None:
-        app = web.Application()
+    def routes(self, app: web.Application) -> None:
+        """The one endpoint: chat completions."""
         app.router.add_post("/v1/chat/completions", self._handle)
-        self._runner = web.AppRunner(app, access_log=None, handler_cancellation=True)
-        await self._runner.setup()
-        site = web.TCPSite(self._runner, "127.0.0.1", 0, backlog=1024)
-        await site.start()
-        port = self._runner.addresses[0][1]
-        self.base_url = f"http://127.0.0.1:{port}/v1"
-
-    async def _shutdown(self) -> None:
-        if self._runner is not None:
-            await self._runner.cleanup()
 
     def _fault_for(self, index: int, body: dict[str, Any]) -> str:
         if self.always is not None:

@@ -33,66 +33,34 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from aiohttp import web
+from loopserver import LoopServer
 
 from assurai_pytest.generation.scripted import placeholder_mp4, placeholder_png, placeholder_wav
 
 
 @dataclass
-class MediaServer:
+class MediaServer(LoopServer):
     """A running media server; build it with :func:`run_media_server`."""
+
+    NAME = "media server"
+    CLIENT_MAX_SIZE = 64 * 1024 * 1024
 
     block_all: bool = False
     latency: float = 0.0
     die_after: int | None = None
     models_status: int = 200
-    base_url: str = ""
     requests: list[tuple[str, str]] = field(default_factory=list)  # (endpoint, prompt)
     _jobs: dict[str, dict[str, Any]] = field(default_factory=dict)
     _seen: dict[str, int] = field(default_factory=dict)
     _lock: threading.Lock = field(default_factory=threading.Lock)
-    _loop: asyncio.AbstractEventLoop | None = None
-    _thread: threading.Thread | None = None
-    _runner: web.AppRunner | None = None
 
     def count(self, endpoint: str) -> int:
         """How many requests reached ``endpoint`` (images, speech, transcriptions, videos, status, content)."""
         with self._lock:
             return sum(1 for name, _ in self.requests if name == endpoint)
 
-    def start(self) -> None:
-        """Start the loop thread and bind a free port on 127.0.0.1."""
-        ready = threading.Event()
-        self._loop = asyncio.new_event_loop()
-
-        def serve() -> None:
-            assert self._loop is not None
-            asyncio.set_event_loop(self._loop)
-            self._loop.run_until_complete(self._bind())
-            ready.set()
-            self._loop.run_forever()
-
-        self._thread = threading.Thread(target=serve, name="assurai-media-server", daemon=True)
-        self._thread.start()
-        if not ready.wait(10):
-            raise RuntimeError("media server did not start")
-
-    def close(self) -> None:
-        """Stop the server and join its thread."""
-        if self._loop is None or self._thread is None:
-            return
-
-        async def shutdown() -> None:
-            if self._runner is not None:
-                await self._runner.cleanup()
-
-        asyncio.run_coroutine_threadsafe(shutdown(), self._loop).result(10)
-        self._loop.call_soon_threadsafe(self._loop.stop)
-        self._thread.join(10)
-        self._loop.close()
-        self._loop = None
-
-    async def _bind(self) -> None:
-        app = web.Application(client_max_size=64 * 1024 * 1024)
+    def routes(self, app: web.Application) -> None:
+        """Images, speech, transcriptions, video jobs and the model list."""
         app.router.add_get("/v1/models", self._models)
         app.router.add_post("/v1/images/generations", self._image)
         app.router.add_post("/v1/audio/speech", self._speech)
@@ -100,11 +68,6 @@ class MediaServer:
         app.router.add_post("/v1/videos", self._video_create)
         app.router.add_get("/v1/videos/{video_id}", self._video_status)
         app.router.add_get("/v1/videos/{video_id}/content", self._video_content)
-        self._runner = web.AppRunner(app, access_log=None)
-        await self._runner.setup()
-        site = web.TCPSite(self._runner, "127.0.0.1", 0)
-        await site.start()
-        self.base_url = f"http://127.0.0.1:{self._runner.addresses[0][1]}/v1"
 
     def _fault(self, endpoint: str, prompt: str) -> str:
         with self._lock:
