@@ -45,10 +45,10 @@ from pathlib import Path
 from types import ModuleType
 from typing import Any
 
-from tenacity import AsyncRetrying, RetryCallState, retry_if_exception, stop_after_attempt
+from tenacity import AsyncRetrying, retry_if_exception, stop_after_attempt
 
 from assurai_pytest.errors import ProviderError
-from assurai_pytest.models.client import OFFLINE_ENV, ClientConfig, LiteLLMClient, _is_loopback
+from assurai_pytest.models.client import OFFLINE_ENV, ClientConfig, LiteLLMClient, _is_loopback, with_retries
 from assurai_pytest.models.limits import CircuitBreaker
 from assurai_pytest.models.request import ModelRequest
 from assurai_pytest.records import Usage
@@ -348,43 +348,12 @@ class GeneratorClient:
         return self._chat._module()
 
     async def _retrying(self, request: GenerationRequest, call: Any) -> Any:
-        config = self.config.chat
-        failures = attempts = 0
-        endpoint = f"{request.model}@{request.api_base or ''}"
-
-        def stop(state: RetryCallState) -> bool:
-            exc = state.outcome.exception() if state.outcome is not None else None
-            if isinstance(exc, ProviderError) and exc.rate_limited:
-                return (state.seconds_since_start or 0.0) >= config.rate_limit_wait
-            return failures > config.retries or self._breaker.open_reason(endpoint) is not None
-
-        retrying = AsyncRetrying(stop=stop, wait=self._chat._backoff, reraise=True,
-                                 retry=retry_if_exception(lambda exc: isinstance(exc, ProviderError) and exc.retryable))
-        try:
-            async for attempt in retrying:
-                with attempt:
-                    if (reason := self._breaker.open_reason(endpoint)) is not None:
-                        raise ProviderError(redact(f"generator {request.model}: endpoint down: {reason}"))
-                    attempts += 1
-                    try:
-                        result = await call()
-                    except ProviderError as exc:
-                        if exc.retryable and not exc.rate_limited:
-                            failures += 1
-                        if not exc.rate_limited:
-                            # Any fault but a 429 (the endpoint pacing us) counts: a generator whose every
-                            # file is malformed, or whose video jobs never finish, is as dead as a refused port.
-                            self._breaker.failure(endpoint, str(exc))
-                        raise
-                    self._breaker.success(endpoint)  # a block is an answer too
-                    return result
-        except ProviderError as exc:
-            if not exc.retryable:
-                raise
-            what = "still rate limited" if exc.rate_limited else "unreachable"
-            raise ProviderError(f"generator {request.model} {what} after {attempts} attempt"
-                                f"{'s' * (attempts != 1)}: {exc}", retryable=True) from exc
-        raise AssertionError("unreachable")  # pragma: no cover - tenacity either returns or raises
+        # Any fault but a 429 (the endpoint pacing us) counts against the breaker: a generator whose
+        # every file is malformed, or whose video jobs never finish, is as dead as a refused port.
+        return await with_retries(call, config=self.config.chat, breaker=self._breaker,
+                                  endpoint=f"{request.model}@{request.api_base or ''}",
+                                  who=f"generator {request.model}", backoff=self._chat._backoff,
+                                  trips_breaker=lambda exc: not exc.rate_limited)
 
     # -- cache ---------------------------------------------------------------------------------
 

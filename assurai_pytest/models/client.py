@@ -23,10 +23,11 @@ import os
 import random
 import re
 import time
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from pathlib import Path
 from types import ModuleType
-from typing import Any, Protocol
+from typing import Any, Protocol, TypeVar
 from urllib.parse import urlsplit
 
 from tenacity import AsyncRetrying, RetryCallState, retry_if_exception, stop_after_attempt
@@ -45,6 +46,7 @@ from assurai_pytest.settings import Settings
 from assurai_pytest.taxonomy import MODALITIES
 
 OFFLINE_ENV = "ASSURAI_OFFLINE"
+T = TypeVar("T")
 _SUPPORT_FUNCTIONS = {
     "image": "supports_vision",
     "audio": "supports_audio_input",
@@ -144,40 +146,10 @@ class LiteLLMClient:
         if key is not None and self._cache is not None and (hit := self._cache.get(key)) is not None:
             return hit
         messages = request.to_litellm_messages()
-        endpoint = _endpoint(request)
-        attempts = failures = 0
-
-        def stop(state: RetryCallState) -> bool:
-            # A 429 is the provider pacing us: waited out against a time budget, not a count.
-            exc = state.outcome.exception() if state.outcome is not None else None
-            if isinstance(exc, ProviderError) and exc.rate_limited:
-                return (state.seconds_since_start or 0.0) >= self.config.rate_limit_wait
-            return failures > self.config.retries or self._breaker.open_reason(endpoint) is not None
-
-        retrying = AsyncRetrying(stop=stop, wait=self._backoff, reraise=True,
-                                 retry=retry_if_exception(lambda exc: isinstance(exc, ProviderError) and exc.retryable))
-        try:
-            async for attempt in retrying:
-                with attempt:
-                    attempts += 1
-                    try:
-                        reply = await self._attempt(request, messages)
-                    except ProviderError as exc:
-                        if exc.retryable and not exc.rate_limited:
-                            failures += 1
-                            self._breaker.failure(endpoint, str(exc))
-                        raise
-                    self._breaker.success(endpoint)
-        except ProviderError as exc:
-            if not exc.retryable:
-                raise
-            if exc.rate_limited:
-                raise ProviderError(f"{_who(request)} still rate limited after {self.config.rate_limit_wait:g} s "
-                                    f"({attempts} attempts): {exc}", retryable=True) from exc
-            raise ProviderError(
-                f"{_who(request)} unreachable after {attempts} attempt{'s' * (attempts != 1)}: {exc}",
-                retryable=True,
-            ) from exc
+        reply: ModelReply = await with_retries(
+            lambda: self._attempt(request, messages), config=self.config, breaker=self._breaker,
+            endpoint=_endpoint(request), who=_who(request), backoff=self._backoff,
+            trips_breaker=lambda exc: exc.retryable and not exc.rate_limited)
         if key is not None and self._cache is not None:
             self._cache.put(key, reply)
         return reply
@@ -431,6 +403,57 @@ class LiteLLMClient:
                 return min(exc.retry_after, cfg.retry_after_cap) + random.uniform(0, cfg.backoff_base / 5)
             delay = max(delay, min(exc.retry_after, cfg.retry_after_cap))
         return delay
+
+
+async def with_retries(call: Callable[[], Awaitable[T]], *, config: ClientConfig, breaker: CircuitBreaker,
+                       endpoint: str, who: str, backoff: Callable[[RetryCallState], float],
+                       trips_breaker: Callable[[ProviderError], bool]) -> T:
+    """Call ``call`` under the project's one retry policy for provider calls.
+
+    A 429 is the provider pacing us: it is waited out against ``config.rate_limit_wait`` seconds,
+    not a count. Any other retryable fault is retried ``config.retries`` times, and not at all once
+    the endpoint's circuit breaker is open. Faults for which ``trips_breaker`` is true count
+    against the breaker; an answer resets it.
+
+    Raises:
+        ProviderError: at once for a fault that is not retryable or an open breaker; after the
+            budget, "``who`` unreachable after N attempts" or "``who`` still rate limited after …".
+    """
+    attempts = failures = 0
+
+    def stop(state: RetryCallState) -> bool:
+        exc = state.outcome.exception() if state.outcome is not None else None
+        if isinstance(exc, ProviderError) and exc.rate_limited:
+            return (state.seconds_since_start or 0.0) >= config.rate_limit_wait
+        return failures > config.retries or breaker.open_reason(endpoint) is not None
+
+    retrying = AsyncRetrying(stop=stop, wait=backoff, reraise=True,
+                             retry=retry_if_exception(lambda exc: isinstance(exc, ProviderError) and exc.retryable))
+    try:
+        async for attempt in retrying:
+            with attempt:
+                if (reason := breaker.open_reason(endpoint)) is not None:
+                    raise ProviderError(redact(f"{who}: endpoint down: {reason}"))
+                attempts += 1
+                try:
+                    result = await call()
+                except ProviderError as exc:
+                    if exc.retryable and not exc.rate_limited:
+                        failures += 1
+                    if trips_breaker(exc):
+                        breaker.failure(endpoint, str(exc))
+                    raise
+                breaker.success(endpoint)
+                return result
+    except ProviderError as exc:
+        if not exc.retryable:
+            raise
+        if exc.rate_limited:
+            raise ProviderError(f"{who} still rate limited after {config.rate_limit_wait:g} s "
+                                f"({attempts} attempts): {exc}", retryable=True) from exc
+        raise ProviderError(f"{who} unreachable after {attempts} attempt{'s' * (attempts != 1)}: {exc}",
+                            retryable=True) from exc
+    raise AssertionError("unreachable")  # pragma: no cover - tenacity either returns or raises
 
 
 def _endpoint(request: ModelRequest) -> str:
