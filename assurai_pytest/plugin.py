@@ -37,6 +37,7 @@ from .stash import (
     RUN_KEY,
     is_worker,
     run_of,
+    show_header,
 )
 
 
@@ -123,14 +124,6 @@ def pytest_collection_finish(session: pytest.Session) -> None:
         cases = [] if share is None else [case for case in map(_case_of, share) if case is not None]
     gc.freeze()  # the items, cases and dataset live to the end: keep them out of the collector's passes
     run.start(cases)
-
-
-def show_header(config: pytest.Config, run: Run) -> None:
-    """What is under test, once assurai cases were collected (a session of other tests stays quiet)."""
-    reporter = config.pluginmanager.get_plugin("terminalreporter")
-    if reporter is not None and not is_worker(config) and config.option.verbose >= 0:
-        for line in run.header_lines():
-            reporter.write_line(line)
 
 
 def _case_of(item: pytest.Item) -> Case | None:

@@ -44,3 +44,11 @@ def report_property(report: pytest.TestReport, name: str, kind: type = dict) -> 
     """
     properties = getattr(report, "user_properties", ())
     return next((value for key, value in properties if key == name and isinstance(value, kind)), None)
+
+
+def show_header(config: pytest.Config, run: Run) -> None:
+    """What is under test, once assurai cases were collected (a session of other tests stays quiet)."""
+    reporter = config.pluginmanager.get_plugin("terminalreporter")
+    if reporter is not None and not is_worker(config) and config.option.verbose >= 0:
+        for line in run.header_lines():
+            reporter.write_line(line)

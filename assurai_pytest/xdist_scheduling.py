@@ -14,7 +14,7 @@ import pytest
 from xdist.scheduler import LoadScheduling
 
 from .run import Run
-from .stash import ANSWER_SALT, CASE_NODEID, STATIC_SPLIT
+from .stash import ANSWER_SALT, CASE_NODEID, STATIC_SPLIT, show_header
 
 
 def worker_share(count: int, index: int, workers: int) -> range:
@@ -48,8 +48,6 @@ class XdistHooks:
     def pytest_xdist_node_collection_finished(self, node: Any, ids: list[str]) -> None:
         """Show what is under test once, when the first worker collected assurai cases."""
         if not self._shown and any(CASE_NODEID.search(nodeid) for nodeid in ids):
-            from .plugin import show_header
-
             self._shown = True
             show_header(node.config, self.run)
 
