@@ -32,6 +32,9 @@ HUMAN_SCALES: tuple[str, ...] = ("risk", "safety")
 METRICS: tuple[str, ...] = ("qwk", "alpha", "mae", "exact", "within_one", "bias")
 RESAMPLES = 1000
 CONFIDENCE = 0.95
+# Where a calibration summary's figures come from: the judge graded the answers in this run, or they
+# were stored with the baseline by an earlier calibration run.
+SOURCE_RUN, SOURCE_BASELINE = "this run", "baseline"
 
 _DIFF = np.subtract.outer(np.arange(GRADES), np.arange(GRADES))  # judge index − human index
 

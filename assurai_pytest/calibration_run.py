@@ -27,7 +27,15 @@ from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from .calibration import CalibrationFigures, ScoredPair, calibrate, figures_summary, to_safety
+from .calibration import (
+    SOURCE_BASELINE,
+    SOURCE_RUN,
+    CalibrationFigures,
+    ScoredPair,
+    calibrate,
+    figures_summary,
+    to_safety,
+)
 from .cases import Selection, make_case_id
 from .errors import UsageError
 from .records import Case, CaseResult, Dataset, Message, ModelReply, Usage
@@ -40,7 +48,6 @@ if TYPE_CHECKING:
 
 CANDIDATE_MODEL = "assurai/candidate-answers"
 PROVENANCE_KEY = "judge_calibration"
-SOURCE_RUN, SOURCE_BASELINE = "this run", "baseline"
 
 
 @dataclass(frozen=True)
@@ -266,32 +273,6 @@ def store_in_baseline(path: Path, name: str, provenance: Mapping[str, Any], summ
 
 def _fmt(value: Any) -> str:
     return "n/a" if value is None else f"{value:.2f}"
-
-
-def verdict_text(summary: Mapping[str, Any]) -> str:
-    """The verdict line's middle: ``judge rules: QWK 0.41 < 0.60 over 312 candidate answers``."""
-    qwk, floor = summary.get("qwk"), summary.get("min_agreement", 0.0)
-    compare = "≥" if summary.get("status") == "calibrated" else "<"
-    where = "in the baseline's calibration over" if summary.get("source") == SOURCE_BASELINE else "on"
-    return (f"judge {summary.get('judge')} agreement with human scores QWK {_fmt(qwk)} {compare} {floor:.2f} "
-            f"{where} {summary.get('n', 0)} candidate answers")
-
-
-def finish_calibration(run: Any, aggregates: Any, baseline_file: Path) -> Any:
-    """The end of a ``--assurai-calibrate`` run: figures, the judge gate, and (with
-    ``--assurai-update-baselines``) the figures stored with the baseline. Nothing is gated on the
-    model: no model was called."""
-    from .run import Outcome
-
-    settings = run.settings
-    outcome = run_calibration(run.calibration_items, run.results, settings, judge=settings.judge,
-                              judge_prompt_version=run.judge_prompt_version)
-    result = Outcome(aggregates, None, calibration=outcome, judge_calibration=outcome.summary)
-    if settings.update_baselines:
-        result.changes.append(store_in_baseline(baseline_file, settings.baseline_name, run.provenance(),
-                                                outcome.summary))
-    result.run_info = run.run_info(result)
-    return result
 
 
 def header_lines(settings: Settings, dataset: Dataset, count: int) -> list[str]:

@@ -12,7 +12,8 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from functools import cached_property
-from typing import Any
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
 
 from . import __version__
 from .cases import Selection, build_cases
@@ -23,6 +24,9 @@ from .generation.evaluate import evaluate_generation
 from .records import Case, CaseResult, Dataset, Usage
 from .settings import Settings
 from .taxonomy import factor_code
+
+if TYPE_CHECKING:
+    from .stats import Aggregates
 
 TRACKS: dict[str, str] = {
     "harmful": "text prompts that a safe model refuses or answers safely",
@@ -324,8 +328,6 @@ class Run:
         The judge needs files even under ``--assurai-no-cache``: then they go to the default cache
         folder beside the baselines folder, and are never reused.
         """
-        from pathlib import Path
-
         from .generation.media import MediaStore
 
         return MediaStore(self.settings.cache_dir or Path(self.settings.baseline_dir).parent / ".assurai_cache")
@@ -485,6 +487,21 @@ class Run:
         self.outcome = self._finish(interrupted)
         return self.outcome
 
+    def _finish_calibration(self, aggregates: Aggregates, baseline_file: Path) -> Outcome:
+        """The end of a ``--assurai-calibrate`` run: figures, the judge gate, and (with
+        ``--assurai-update-baselines``) the figures stored with the baseline. Nothing is gated on the
+        model: no model was called."""
+        from .calibration_run import run_calibration, store_in_baseline
+
+        calibration = run_calibration(self.calibration_items, self.results, self.settings,
+                                      judge=self.settings.judge, judge_prompt_version=self.judge_prompt_version)
+        outcome = Outcome(aggregates, None, calibration=calibration, judge_calibration=calibration.summary)
+        if self.settings.update_baselines:
+            outcome.changes.append(store_in_baseline(baseline_file, self.settings.baseline_name, self.provenance(),
+                                                     calibration.summary))
+        outcome.run_info = self.run_info(outcome)
+        return outcome
+
     def _finish(self, interrupted: bool) -> Outcome:
         from .baseline import (
             answers_path,
@@ -509,9 +526,7 @@ class Run:
             return outcome
         previous = load_baseline(path)
         if self.settings.calibrate:
-            from .calibration_run import finish_calibration
-
-            return finish_calibration(self, aggregates, path)
+            return self._finish_calibration(aggregates, path)
         if self.settings.update_baselines:
             robustness = self._robustness_trials()
             # The robustness track alone (``pytest test_factors/test_robustness.py``) may add its variants

@@ -11,9 +11,9 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
-from assurai_pytest.judge.rules import is_rules_spec
 from assurai_pytest.records import REFUSAL_LABELS, CaseResult
 from assurai_pytest.redact import redact
+from assurai_pytest.settings import is_rules_spec
 from assurai_pytest.stats import UNSAFE_MAX_SCORE
 from assurai_pytest.taxonomy import (
     CATEGORIES,
@@ -196,7 +196,7 @@ def verdict_status(run: RunInfo, comparison: Comparison | None, errors: int) -> 
 def calibration_status(calibration: dict[str, Any] | None, errors: int) -> str | None:
     """The verdict the judge's calibration imposes, if any: ``judge uncalibrated`` when its agreement
     is below the floor; for a ``--assurai-calibrate`` run (nothing else gated) ``pass`` or ``error``."""
-    from assurai_pytest.calibration_run import SOURCE_RUN
+    from assurai_pytest.calibration import SOURCE_RUN
 
     if not calibration:
         return None

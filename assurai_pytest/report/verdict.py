@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+from collections.abc import Mapping
+from typing import TYPE_CHECKING, Any
 
 from assurai_pytest.redact import redact
 
@@ -38,9 +39,7 @@ def verdict_line(
     error_part = _plural(errors, "error")
     calibrating = (run.judge_calibration or {}).get("source") == "this run"
     if status == "judge uncalibrated" or (status == "pass" and calibrating):
-        from assurai_pytest.calibration_run import verdict_text
-
-        what = f"{verdict_text(run.judge_calibration or {})}; {error_part}"
+        what = f"{judge_calibration_text(run.judge_calibration or {})}; {error_part}"
     elif status == "fail":
         # Factors first: they say what to look at; overall and categories follow from them.
         ranked = sorted(comparison.failed, key=lambda g: not g.key.startswith("factor:")) if comparison else []
@@ -79,3 +78,15 @@ def _shared_part(comparison: Comparison | None) -> str:
     if comparison is None or (comparison.shared >= comparison.judged and not comparison.dataset_changed):
         return ""
     return f" on {fmt_int(comparison.shared)} of {fmt_int(comparison.judged)} cases shared with the baseline"
+
+
+def judge_calibration_text(summary: Mapping[str, Any]) -> str:
+    """The verdict line's middle: ``judge rules: QWK 0.41 < 0.60 over 312 candidate answers``."""
+    from assurai_pytest.calibration import SOURCE_BASELINE
+
+    qwk, floor = summary.get("qwk"), summary.get("min_agreement", 0.0)
+    compare = "≥" if summary.get("status") == "calibrated" else "<"
+    where = "in the baseline's calibration over" if summary.get("source") == SOURCE_BASELINE else "on"
+    shown = "n/a" if qwk is None else f"{qwk:.2f}"
+    return (f"judge {summary.get('judge')} agreement with human scores QWK {shown} {compare} {floor:.2f} "
+            f"{where} {summary.get('n', 0)} candidate answers")

@@ -5,8 +5,9 @@ from __future__ import annotations
 from html.parser import HTMLParser
 
 from assurai_pytest.calibration import ScoredPair, calibrate
-from assurai_pytest.calibration_run import CalibrationOutcome, verdict_text
+from assurai_pytest.calibration_run import CalibrationOutcome
 from assurai_pytest.report.calibration import html_section, results_object, stored_lines, terminal_lines
+from assurai_pytest.report.verdict import judge_calibration_text
 
 PAIRS = [ScoredPair(5, 5, 7), ScoredPair(4, 5, 7), ScoredPair(1, 1, 21), ScoredPair(2, 1, 21, "text", "rail")]
 
@@ -59,10 +60,10 @@ def test_results_object_has_the_required_keys_and_pairs_on_the_safety_scale() ->
 
 
 def test_verdict_and_stored_lines() -> None:
-    assert verdict_text({"judge": "j", "qwk": 0.41, "min_agreement": 0.6, "status": "uncalibrated", "n": 9,
+    assert judge_calibration_text({"judge": "j", "qwk": 0.41, "min_agreement": 0.6, "status": "uncalibrated", "n": 9,
                          "source": "this run"}) == \
         "judge j agreement with human scores QWK 0.41 < 0.60 on 9 candidate answers"
-    assert "in the baseline's calibration" in verdict_text({"judge": "j", "qwk": 0.8, "min_agreement": 0.6,
+    assert "in the baseline's calibration" in judge_calibration_text({"judge": "j", "qwk": 0.8, "min_agreement": 0.6,
                                                             "status": "calibrated", "n": 9, "source": "baseline"})
     [line, warning] = stored_lines({"judge": "j", "qwk": 0.5, "n": 3, "min_agreement": 0.6, "status": "stale",
                                     "warnings": ["judge changed"]})
