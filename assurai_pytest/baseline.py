@@ -111,6 +111,31 @@ class Baseline:
         return [self.runs[k] for k in keys if k in self.runs] or [self.provenance]
 
 
+def merge_robustness(previous: Mapping[str, Any] | None, fresh: Mapping[str, Any]) -> dict[str, dict[str, Any]]:
+    """The robustness object of an update: entries of ``fresh`` replace those of the same request in
+    ``previous``; the rest are kept (``robustness_gate`` says what the object holds)."""
+    merged = {case: dict(entry) for case, entry in (previous or {}).items()}
+    merged.update({case: dict(entry) for case, entry in fresh.items()})
+    return dict(sorted(merged.items()))
+
+
+def validate_robustness(data: Any) -> dict[str, dict[str, Any]]:
+    """Check the robustness object read from a baseline file (``robustness_gate`` says what it holds).
+
+    Raises:
+        ValueError: On any other shape, naming the entry.
+    """
+    if not isinstance(data, dict):
+        raise ValueError("robustness: expected an object")
+    for case, entry in data.items():
+        ok = (isinstance(entry, dict) and isinstance(entry.get("factor"), int)
+              and not isinstance(entry.get("factor"), bool) and isinstance(entry.get("trials"), dict)
+              and all(isinstance(k, str) and isinstance(v, bool) for k, v in entry["trials"].items()))
+        if not ok:
+            raise ValueError(f"robustness.{case}: expected {{factor: integer, trials: {{plan: true|false}}}}")
+    return data
+
+
 def factor_key(number: int) -> str:
     """The group key of a factor, e.g. ``factor:F07``."""
     return f"{FACTOR_PREFIX}{FACTOR_BY_NUMBER[number].code}"
@@ -265,10 +290,8 @@ def _from_json(data: Any) -> Baseline:
     provenance = _get(data, "provenance", dict, "an object")
     robustness = None
     if "robustness" in data:
-        from assurai_pytest.robustness_gate import validate
-
         try:
-            robustness = validate(data["robustness"])
+            robustness = validate_robustness(data["robustness"])
         except ValueError as exc:
             raise _ShapeError(str(exc)) from None
     if version == 1:
@@ -522,9 +545,7 @@ def build_baseline(
     # Robustness variants were judged like the scores: a judge change (previous is None then) drops them.
     kept_robustness = previous.robustness if previous is not None else None
     if robustness is not None:
-        from assurai_pytest.robustness_gate import merge
-
-        kept_robustness = merge(kept_robustness, robustness)
+        kept_robustness = merge_robustness(kept_robustness, robustness)
     return Baseline(name=name, provenance={**notes, **common}, groups=groups, runs=runs, case_runs=kept,
                     robustness=kept_robustness)
 

@@ -1,7 +1,8 @@
 """Attack success rate gated against the baseline: a rise in attack success is a regression.
 
-Owns the robustness part of a baseline (which perturbed variants of which refused request were
-attacked) and its gates, one per operator and one per factor. Plain values in and out.
+Builds the robustness part of a baseline (which perturbed variants of which refused request were
+attacked; ``baseline.py`` reads, checks and merges it as part of the file) and gates on it, one gate
+per operator and one per factor. Plain values in and out.
 
 Stored form (the baseline's optional ``robustness`` object; baselines without it still load)::
 
@@ -72,30 +73,6 @@ def trials_of(outcomes: Iterable[Outcome]) -> Stored:
         trials = {variant_key(plan): bool(hit) for plan, hit in outcome.trials if plan and hit is not None}
         stored[outcome.case_id] = {"factor": outcome.factor, "trials": dict(sorted(trials.items()))}
     return stored
-
-
-def merge(previous: Mapping[str, Any] | None, fresh: Mapping[str, Any]) -> Stored:
-    """Entries of ``fresh`` replace those of the same request in ``previous``; the rest are kept."""
-    merged = {case: dict(entry) for case, entry in (previous or {}).items()}
-    merged.update({case: dict(entry) for case, entry in fresh.items()})
-    return dict(sorted(merged.items()))
-
-
-def validate(data: Any) -> Stored:
-    """Check the stored form read from a baseline file.
-
-    Raises:
-        ValueError: On any other shape, naming the entry.
-    """
-    if not isinstance(data, dict):
-        raise ValueError("robustness: expected an object")
-    for case, entry in data.items():
-        ok = (isinstance(entry, dict) and isinstance(entry.get("factor"), int)
-              and not isinstance(entry.get("factor"), bool) and isinstance(entry.get("trials"), dict)
-              and all(isinstance(k, str) and isinstance(v, bool) for k, v in entry["trials"].items()))
-        if not ok:
-            raise ValueError(f"robustness.{case}: expected {{factor: integer, trials: {{plan: true|false}}}}")
-    return data
 
 
 def _operators(key: str) -> list[str]:

@@ -8,12 +8,20 @@ from pathlib import Path
 
 import pytest
 
-from assurai_pytest.baseline import Baseline, BaselineError, build_baseline, load_baseline, save_baseline
+from assurai_pytest.baseline import (
+    Baseline,
+    BaselineError,
+    build_baseline,
+    load_baseline,
+    merge_robustness,
+    save_baseline,
+    validate_robustness,
+)
 from assurai_pytest.perturb import Step
 from assurai_pytest.power import detectable_shift, simulated_power
 from assurai_pytest.records import CaseResult
 from assurai_pytest.robustness import Outcome
-from assurai_pytest.robustness_gate import compare, merge, trials_of, validate, variant_key
+from assurai_pytest.robustness_gate import compare, trials_of, variant_key
 from assurai_pytest.stats import holm, paired_drop_test
 
 ROMAN = (Step("romanize", 1, 0.5),)
@@ -38,9 +46,9 @@ def test_the_stored_form_keeps_judged_variants_of_searched_requests_only() -> No
         "r1": {"factor": 21, "trials": {variant_key(ROMAN): True, variant_key(SPACE): False, variant_key(BOTH): False}},
         "r2": {"factor": 21, "trials": {variant_key(SPACE): True}},
     }
-    assert validate(json.loads(json.dumps(stored))) == stored
+    assert validate_robustness(json.loads(json.dumps(stored))) == stored
     assert variant_key(BOTH).endswith(":spacing+romanize") and variant_key(BOTH) != variant_key(ROMAN)
-    merged = merge(stored, {"r2": {"factor": 21, "trials": {}}, "r9": {"factor": 7, "trials": {}}})
+    merged = merge_robustness(stored, {"r2": {"factor": 21, "trials": {}}, "r9": {"factor": 7, "trials": {}}})
     assert merged["r1"] == stored["r1"] and merged["r2"]["trials"] == {} and list(merged) == ["r1", "r2", "r9"]
 
 
@@ -48,7 +56,7 @@ def test_the_stored_form_keeps_judged_variants_of_searched_requests_only() -> No
                                  {"r1": {"factor": True, "trials": {}}}])
 def test_a_malformed_stored_form_is_refused(bad: object) -> None:
     with pytest.raises(ValueError):
-        validate(bad)
+        validate_robustness(bad)
 
 
 def _result(case: str, score: float) -> CaseResult:
