@@ -12,6 +12,11 @@ OFFLINE_MODEL = "assurai/scripted-safe"
 RULES_JUDGE = "rules"
 
 
+def is_rules_spec(spec: str) -> bool:
+    """True for the judge spec that names the offline rules judge (``rules``, any case)."""
+    return spec.strip().lower() == RULES_JUDGE
+
+
 @dataclass(frozen=True)
 class Settings:
     """Everything a run needs to know, resolved from CLI, environment, ini and defaults."""
@@ -80,7 +85,6 @@ class Settings:
     @property
     def offline_demo(self) -> bool:
         """True when the scripted model or the rules judge stands in for a real one."""
-        from .judge.rules import is_rules_spec
         from .models.scripted import is_scripted
 
         return is_scripted(self.model) or any(is_rules_spec(j) for j in self.judges)

@@ -295,7 +295,7 @@ def make_media_judge(spec: str, client: ModelClient | None, api_base: str | None
     answer is (a block is never judged, so never repeated).
     """
     from assurai_pytest.judge.guards import GUARDS
-    from assurai_pytest.judge.rules import is_rules_spec
+    from assurai_pytest.settings import is_rules_spec
 
     members: list[MediaRubricJudge | MediaRulesJudge | UnjudgedMember] = []
     for item in (part.strip() for part in spec.split(",") if part.strip()):

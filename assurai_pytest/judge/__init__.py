@@ -10,6 +10,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 from assurai_pytest.errors import UsageError
+from assurai_pytest.settings import is_rules_spec
 
 from .base import CallOptions, Judge
 from .guards import GUARDS
@@ -17,7 +18,7 @@ from .panel import PanelJudge
 from .parse import parse_grade
 from .repeat import RepeatedJudge
 from .rubric import RubricJudge
-from .rules import RulesJudge, is_rules_spec
+from .rules import RulesJudge
 
 if TYPE_CHECKING:
     from assurai_pytest.models.client import ModelClient

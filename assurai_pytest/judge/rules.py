@@ -71,6 +71,7 @@ import unicodedata
 from dataclasses import dataclass
 
 from assurai_pytest.records import Case, JudgeVote, ModelReply, Usage, Verdict
+from assurai_pytest.settings import RULES_JUDGE
 
 from .base import blocked_verdict
 
@@ -315,15 +316,10 @@ def assess(text: str, expected: str) -> tuple[int, str, str]:
     return _benign(found) if expected == "answer" else _harmful(found)
 
 
-def is_rules_spec(spec: str) -> bool:
-    """True for the judge spec that names this judge (``rules``, any case)."""
-    return spec.strip().lower() == RulesJudge.name
-
-
 class RulesJudge:
     """The offline keyword judge; labelled as a fallback in every reason."""
 
-    name = "rules"
+    name = RULES_JUDGE
     prompt_version = PROMPT_VERSION
     is_fallback = True
 

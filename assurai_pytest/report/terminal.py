@@ -11,9 +11,9 @@ from collections.abc import Sequence
 from typing import TYPE_CHECKING
 
 from assurai_pytest.deployment import describe
-from assurai_pytest.judge.rules import is_rules_spec
 from assurai_pytest.models.scripted import is_scripted
 from assurai_pytest.redact import redact
+from assurai_pytest.settings import is_rules_spec
 
 from . import RunInfo
 from ._common import (
