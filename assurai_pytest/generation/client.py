@@ -48,7 +48,14 @@ from typing import Any
 from tenacity import AsyncRetrying, retry_if_exception, stop_after_attempt
 
 from assurai_pytest.errors import ProviderError
-from assurai_pytest.models.client import OFFLINE_ENV, ClientConfig, LiteLLMClient, _is_loopback, with_retries
+from assurai_pytest.models.client import (
+    OFFLINE_ENV,
+    ClientConfig,
+    LiteLLMClient,
+    _is_loopback,
+    endpoint_key,
+    with_retries,
+)
 from assurai_pytest.models.limits import CircuitBreaker
 from assurai_pytest.models.request import ModelRequest
 from assurai_pytest.records import Usage
@@ -351,7 +358,7 @@ class GeneratorClient:
         # Any fault but a 429 (the endpoint pacing us) counts against the breaker: a generator whose
         # every file is malformed, or whose video jobs never finish, is as dead as a refused port.
         return await with_retries(call, config=self.config.chat, breaker=self._breaker,
-                                  endpoint=f"{request.model}@{request.api_base or ''}",
+                                  endpoint=endpoint_key(request.model, request.api_base),
                                   who=f"generator {request.model}", backoff=self._chat._backoff,
                                   trips_breaker=lambda exc: not exc.rate_limited)
 

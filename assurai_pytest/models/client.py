@@ -194,7 +194,7 @@ class LiteLLMClient:
             raise ValueError(f"unknown modality {modality!r}; choose from {MODALITIES}")
         if modality == "text" or is_scripted(model):
             return True
-        memo = (f"{model}@{api_base or ''}", modality)
+        memo = (endpoint_key(model, api_base), modality)
         if memo not in self._supports:
             self._supports[memo] = self._lookup_support(model, modality, local=api_base is not None)
         return self._supports[memo]
@@ -456,8 +456,13 @@ async def with_retries(call: Callable[[], Awaitable[T]], *, config: ClientConfig
     raise AssertionError("unreachable")  # pragma: no cover - tenacity either returns or raises
 
 
+def endpoint_key(model: str, api_base: str | None) -> str:
+    """The name of one endpoint (a model at a base URL) in the breaker, the pacers and the memos."""
+    return f"{model}@{api_base or ''}"
+
+
 def _endpoint(request: ModelRequest) -> str:
-    return f"{request.model}@{request.api_base or ''}"
+    return endpoint_key(request.model, request.api_base)
 
 
 def _who(request: ModelRequest) -> str:
