@@ -75,8 +75,11 @@ def test_a_case_asked_for_before_its_turn_jumps_the_queue() -> None:
     evaluator = Evaluator(gauge, workers=1)
     cases = [case(i) for i in range(20)]
     evaluator.submit(cases)
+    wait_for(lambda: gauge.in_flight == 1)  # the first case holds the only worker
     waiter = threading.Thread(target=evaluator.result, args=(cases[-1],))
     waiter.start()
+    # Free the worker only once the promotion is on the loop's queue: the waiter thread may be slow to run.
+    wait_for(lambda: any(entry[0] == 0 for entry in list(evaluator._queue._queue)))  # type: ignore[union-attr]
     gauge.release.set()
     waiter.join()
     evaluator.close()
