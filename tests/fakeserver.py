@@ -24,7 +24,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from aiohttp import web
-from loopserver import LoopServer
+from loopserver import LoopServer, openai_error
 
 from assurai_pytest.models.client import PROBE_PROMPT
 
@@ -198,20 +198,21 @@ class FakeServer(LoopServer):
     async def _respond(self, record: RequestRecord) -> web.StreamResponse:
         fault, body = record.fault, record.body
         if fault == "rate_limited":
-            return _error(429, "Rate limit reached for requests", "rate_limit_exceeded", record.reply_headers)
+            return openai_error(429, "Rate limit reached for requests", "rate_limit_exceeded",
+                                headers=record.reply_headers)
         if fault == "stall":
             await asyncio.sleep(self.stall_s)
         elif self.latency:
             await asyncio.sleep(self.latency)
         if fault == "429":
             headers = {"Retry-After": self.retry_after} if self.retry_after is not None else {}
-            return _error(429, "Rate limit reached for requests", "rate_limit_exceeded", headers)
+            return openai_error(429, "Rate limit reached for requests", "rate_limit_exceeded", headers=headers)
         if fault == "500":
-            return _error(500, "The server had an error while processing your request.", "server_error")
+            return openai_error(500, "The server had an error while processing your request.", "server_error")
         if fault == "401":
             # Echo the key the way a careless provider might, so redaction is exercised.
             key = record.headers.get("Authorization", "").removeprefix("Bearer ")
-            return _error(401, f"Incorrect API key provided: {key}", "invalid_api_key")
+            return openai_error(401, f"Incorrect API key provided: {key}", "invalid_api_key")
         if fault == "malformed":
             return web.Response(
                 status=200, text='{"id": "chatcmpl-x", "choices": [', content_type="application/json"
@@ -239,11 +240,6 @@ class FakeServer(LoopServer):
         return web.json_response(payload, headers=record.reply_headers)
 
 
-def _error(status: int, message: str, code: str, headers: dict[str, str] | None = None) -> web.Response:
-    payload = {"error": {"message": message, "type": code, "param": None, "code": code}}
-    return web.json_response(payload, status=status, headers=headers)
-
-
 @contextmanager
 def run_fake_server(**options: Any) -> Iterator[FakeServer]:
     """Run a :class:`FakeServer` for the duration of the block.
@@ -268,9 +264,5 @@ def run_fake_server(**options: Any) -> Iterator[FakeServer]:
     for fault in [options.get("always") or "ok", *options.get("schedule", ())]:
         if fault not in FAULTS:
             raise ValueError(f"unknown fault {fault!r}; choose from {FAULTS}")
-    server = FakeServer(**options)
-    server.start()
-    try:
+    with FakeServer(**options) as server:
         yield server
-    finally:
-        server.close()

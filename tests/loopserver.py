@@ -2,7 +2,8 @@
 background thread, bound to ``127.0.0.1`` on a free port, started and closed from any thread.
 
 A server subclasses :class:`LoopServer`, adds its fields and routes (:meth:`LoopServer.routes`)
-and keeps its own request log; ``base_url`` is ``http://127.0.0.1:PORT/v1`` once started.
+and keeps its own request log; ``base_url`` is ``http://127.0.0.1:PORT/v1`` once started. Used as
+a context manager, it serves for the block. :func:`openai_error` is the error body both send.
 """
 
 from __future__ import annotations
@@ -10,7 +11,7 @@ from __future__ import annotations
 import asyncio
 import threading
 from dataclasses import dataclass
-from typing import ClassVar
+from typing import Any, ClassVar, Self
 
 from aiohttp import web
 
@@ -31,6 +32,13 @@ class LoopServer:
     def routes(self, app: web.Application) -> None:
         """Add the server's routes to ``app``."""
         raise NotImplementedError
+
+    def __enter__(self) -> Self:
+        self.start()
+        return self
+
+    def __exit__(self, *exc: Any) -> None:
+        self.close()
 
     def start(self) -> None:
         """Start the loop thread and bind the port; returns once the server accepts."""
@@ -70,3 +78,10 @@ class LoopServer:
     async def _shutdown(self) -> None:
         if self._runner is not None:
             await self._runner.cleanup()
+
+
+def openai_error(status: int, message: str, code: str, *, kind: str | None = None,
+                 headers: dict[str, str] | None = None) -> web.Response:
+    """An OpenAI-style error answer; its ``type`` is ``kind``, else the ``code``."""
+    payload = {"error": {"message": message, "type": kind or code, "param": None, "code": code}}
+    return web.json_response(payload, status=status, headers=headers)

@@ -25,6 +25,7 @@ from __future__ import annotations
 
 import asyncio
 import base64
+import functools
 import threading
 import time
 from collections.abc import Iterator
@@ -33,7 +34,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from aiohttp import web
-from loopserver import LoopServer
+from loopserver import LoopServer, openai_error
 
 from assurai_pytest.generation.scripted import placeholder_mp4, placeholder_png, placeholder_wav
 
@@ -91,7 +92,7 @@ class MediaServer(LoopServer):
     async def _models(self, request: web.Request) -> web.Response:
         self._fault("models", "")
         if self.models_status != 200:
-            return _json_error(self.models_status, f"models answered {self.models_status}", "test")
+            return media_error(self.models_status, f"models answered {self.models_status}", "test")
         return web.json_response({"object": "list", "data": [{"id": m, "object": "model", "owned_by": "test"}
                                                              for m in ("gpt-image-1", "tts-1", "sora-2", "whisper-1")]})
 
@@ -140,7 +141,7 @@ class MediaServer(LoopServer):
         self._fault("status", job_id)
         job = self._jobs.get(job_id)
         if job is None:
-            return _json_error(404, "no such video", "not_found")
+            return media_error(404, "no such video", "not_found")
         job["polls"] += 1
         payload: dict[str, Any] = {"id": job_id, "object": "video", "model": "sora-test"}
         if job["fault"] == "never" or job["polls"] < 2:
@@ -157,36 +158,29 @@ class MediaServer(LoopServer):
         self._fault("content", job_id)
         job = self._jobs.get(job_id)
         if job is None:
-            return _json_error(404, "no such video", "not_found")
+            return media_error(404, "no such video", "not_found")
         fault = job["fault"]
         data = b"" if fault == "empty" else b"no video here" if fault == "malformed" else placeholder_mp4(job["prompt"])
         return web.Response(body=data, content_type="video/mp4")
 
 
-def _json_error(status: int, message: str, code: str) -> web.Response:
-    return web.json_response({"error": {"message": message, "type": "invalid_request_error", "param": None,
-                                        "code": code}}, status=status)
+# Every error of the media server has the type ``invalid_request_error``.
+media_error = functools.partial(openai_error, kind="invalid_request_error")
 
 
 def _error_for(fault: str) -> web.Response | None:
     if fault == "block":
-        return _json_error(400, "Your request was rejected as a result of our safety system.",
+        return media_error(400, "Your request was rejected as a result of our safety system.",
                            "content_policy_violation")
     if fault == "500":
-        return _json_error(500, "The server had an error while processing your request.", "server_error")
+        return media_error(500, "The server had an error while processing your request.", "server_error")
     if fault == "429":
-        response = _json_error(429, "Rate limit reached for requests", "rate_limit_exceeded")
-        response.headers["Retry-After"] = "0"
-        return response
+        return media_error(429, "Rate limit reached for requests", "rate_limit_exceeded", headers={"Retry-After": "0"})
     return None
 
 
 @contextmanager
 def run_media_server(**options: Any) -> Iterator[MediaServer]:
     """Run a :class:`MediaServer` (options: its fields, e.g. ``block_all``, ``die_after``) for the block."""
-    server = MediaServer(**options)
-    server.start()
-    try:
+    with MediaServer(**options) as server:
         yield server
-    finally:
-        server.close()
