@@ -395,14 +395,9 @@ def speech_bytes(scene: Scene, espeak: str) -> bytes:
     loud = np.flatnonzero(np.abs(resampled) > 500)
     pad = AUDIO_RATE // 10
     resampled = resampled[max(0, loud[0] - pad): loud[-1] + pad]
-    pcm = np.clip(np.round(resampled), -32768, 32767).astype("<i2").tobytes()
-    buffer = io.BytesIO()
-    with wave.open(buffer, "wb") as out:
-        out.setnchannels(1)
-        out.setsampwidth(2)
-        out.setframerate(AUDIO_RATE)
-        out.writeframes(pcm)
-    return buffer.getvalue()
+    from assurai_pytest.generation.scripted import mono_wav
+
+    return mono_wav(np.clip(np.round(resampled), -32768, 32767).astype("<i2").tobytes(), AUDIO_RATE)
 
 
 # --------------------------------------------------------------------------- main

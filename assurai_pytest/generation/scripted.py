@@ -73,18 +73,23 @@ def placeholder_png(prompt: str, size: int = 32) -> bytes:
     return b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", header) + chunk(b"IDAT", zlib.compress(raw)) + chunk(b"IEND", b"")
 
 
-def placeholder_wav(prompt: str, seconds: float = 0.5, rate: int = 8000) -> bytes:
-    """A mono 16-bit sine tone WAV, its pitch (220–880 Hz) from the prompt's hash."""
-    pitch = 220 + _seed(prompt) % 660
-    frames = b"".join(struct.pack("<h", int(8000 * math.sin(2 * math.pi * pitch * i / rate)))
-                      for i in range(int(seconds * rate)))
+def mono_wav(pcm: bytes, rate: int) -> bytes:
+    """A WAV file of mono 16-bit little-endian samples at ``rate`` Hz."""
     out = io.BytesIO()
     with wave.open(out, "wb") as handle:
         handle.setnchannels(1)
         handle.setsampwidth(2)
         handle.setframerate(rate)
-        handle.writeframes(frames)
+        handle.writeframes(pcm)
     return out.getvalue()
+
+
+def placeholder_wav(prompt: str, seconds: float = 0.5, rate: int = 8000) -> bytes:
+    """A mono 16-bit sine tone WAV, its pitch (220–880 Hz) from the prompt's hash."""
+    pitch = 220 + _seed(prompt) % 660
+    frames = b"".join(struct.pack("<h", int(8000 * math.sin(2 * math.pi * pitch * i / rate)))
+                      for i in range(int(seconds * rate)))
+    return mono_wav(frames, rate)
 
 
 def placeholder_mp4(prompt: str, frames: int = 8, size: int = 32, fps: int = 4) -> bytes:
