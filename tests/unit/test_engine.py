@@ -70,38 +70,34 @@ def test_no_more_than_workers_cases_run_at_once_and_all_finish() -> None:
     assert gauge.started[:4] == [c.id for c in cases[:4]]  # pytest's order
 
 
-def test_a_case_asked_for_before_its_turn_jumps_the_queue() -> None:
+def ask_ahead(batch: Callable[[list[Case]], list[Case]]) -> tuple[list[Case], list[CaseResult], Gauge]:
+    """Queue 20 cases behind one worker held on the first, ask another thread for ``batch(cases)``,
+    and free the worker only once the batch's promotions are on the loop's queue (the asking thread
+    may be slow to run). Returns the batch, its results and the gauge."""
     gauge = Gauge()
     evaluator = Evaluator(gauge, workers=1)
     cases = [case(i) for i in range(20)]
     evaluator.submit(cases)
-    wait_for(lambda: gauge.in_flight == 1)  # the first case holds the only worker
-    waiter = threading.Thread(target=evaluator.result, args=(cases[-1],))
+    wait_for(lambda: gauge.in_flight == 1)
+    asked = batch(cases)
+    got: list[list[CaseResult]] = []
+    waiter = threading.Thread(target=lambda: got.append(evaluator.results(asked)))
     waiter.start()
-    # Free the worker only once the promotion is on the loop's queue: the waiter thread may be slow to run.
-    wait_for(lambda: any(entry[0] == 0 for entry in list(evaluator._queue._queue)))  # type: ignore[union-attr]
+    wait_for(lambda: sum(entry[0] == 0 for entry in list(evaluator._queue._queue)) == len(asked))  # type: ignore[union-attr]
     gauge.release.set()
     waiter.join()
     evaluator.close()
-    assert gauge.started.index(cases[-1].id) <= 2
+    return asked, got[0], gauge
+
+
+def test_a_case_asked_for_before_its_turn_jumps_the_queue() -> None:
+    [last], _, gauge = ask_ahead(lambda cases: [cases[-1]])
+    assert gauge.started.index(last.id) <= 2
 
 
 def test_a_batch_asked_for_jumps_the_queue_together_and_comes_back_in_order() -> None:
-    gauge = Gauge()
-    evaluator = Evaluator(gauge, workers=1)
-    cases = [case(i) for i in range(20)]
-    evaluator.submit(cases)
-    wait_for(lambda: gauge.in_flight == 1)  # the first case holds the only worker
-    batch = [cases[-1], cases[-5], cases[-3]]
-    got: list[list[CaseResult]] = []
-    waiter = threading.Thread(target=lambda: got.append(evaluator.results(batch)))
-    waiter.start()
-    # The three promoted entries are on the loop's queue before the worker is freed.
-    wait_for(lambda: sum(entry[0] == 0 for entry in list(evaluator._queue._queue)) == 3)  # type: ignore[union-attr]
-    gauge.release.set()
-    waiter.join()
-    evaluator.close()
-    assert [r.case_id for r in got[0]] == [c.id for c in batch]
+    batch, results, gauge = ask_ahead(lambda cases: [cases[-1], cases[-5], cases[-3]])
+    assert [r.case_id for r in results] == [c.id for c in batch]
     assert sorted(gauge.started[1:4]) == sorted(c.id for c in batch)
 
 
