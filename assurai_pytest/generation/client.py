@@ -52,8 +52,8 @@ from assurai_pytest.models.client import (
     OFFLINE_ENV,
     ClientConfig,
     LiteLLMClient,
-    _is_loopback,
     endpoint_key,
+    offline_forbids,
     with_retries,
 )
 from assurai_pytest.models.limits import CircuitBreaker
@@ -209,7 +209,7 @@ class GeneratorClient:
             raise ProviderError(redact(f"{where}: {_short(exc)}")) from None
         if url is None:
             return
-        if os.environ.get(OFFLINE_ENV) == "1" and not _is_loopback(url):
+        if offline_forbids(url):
             raise ProviderError(f"{where}: {OFFLINE_ENV}=1 forbids calling a real provider")
         retrying = AsyncRetrying(stop=stop_after_attempt(self.config.chat.retries + 1), wait=self._chat._backoff,
                                  reraise=True, retry=retry_if_exception(lambda exc: isinstance(exc, ProviderError)
@@ -329,7 +329,7 @@ class GeneratorClient:
 
         if not url.startswith(("https://", "http://")):
             raise ProviderError("malformed image from the generator: the image URL is not http(s)")
-        if os.environ.get(OFFLINE_ENV) == "1" and not _is_loopback(url):
+        if offline_forbids(url):
             raise ProviderError(f"{OFFLINE_ENV}=1 forbids downloading generated media from {redact(url)}")
         try:
             async with httpx.AsyncClient(timeout=self.config.chat.timeout) as http:
@@ -350,7 +350,7 @@ class GeneratorClient:
         return kwargs
 
     def _litellm(self, request: GenerationRequest) -> ModuleType:
-        if os.environ.get(OFFLINE_ENV) == "1" and not _is_loopback(request.api_base):
+        if offline_forbids(request.api_base):
             raise ProviderError(f"generator {request.model}: {OFFLINE_ENV}=1 forbids calling a real provider")
         return self._chat._module()
 

@@ -271,7 +271,7 @@ class LiteLLMClient:
             kwargs["api_key"] = request.api_key
         if request.scripted:
             kwargs["metadata"] = dict(request.metadata)
-        elif os.environ.get(OFFLINE_ENV) == "1" and not (replicas and all(map(_is_loopback, replicas))):
+        elif offline_forbids(*replicas):
             raise ProviderError(f"{_who(request)}: {OFFLINE_ENV}=1 forbids calling a real provider")
         # The endpoint's adaptive limit is waited for before a client-wide slot, so that a rate-limited
         # endpoint holds back only its own calls, never the judge's or another replica pool's.
@@ -490,6 +490,11 @@ def _price(response: Any, litellm: ModuleType) -> float | None:
         return float(litellm.completion_cost(completion_response=response))
     except Exception:  # an unmapped model has no price: unknown, not free
         return None
+
+
+def offline_forbids(*bases: str | None) -> bool:
+    """Whether ``ASSURAI_OFFLINE=1`` forbids a call to ``bases``: it allows servers on loopback only."""
+    return os.environ.get(OFFLINE_ENV) == "1" and not (bases and all(map(_is_loopback, bases)))
 
 
 @functools.lru_cache(maxsize=256)  # asked on every call under ASSURAI_OFFLINE; a handful of URLs a run

@@ -19,7 +19,7 @@ from fakeserver import REFUSAL, FakeServer, last_user_text, run_fake_server
 
 from assurai_pytest.errors import ProviderError
 from assurai_pytest.models import ClientConfig, LiteLLMClient, ModelRequest, RateLimiter
-from assurai_pytest.models.client import _retry_after
+from assurai_pytest.models.client import OFFLINE_ENV, _retry_after, offline_forbids
 from assurai_pytest.records import Message
 
 KEY = "sk-test-fake"
@@ -476,3 +476,12 @@ def test_the_route_the_readme_advises_for_local_servers_works_end_to_end(monkeyp
         error = run_one(LiteLLMClient(config()), request(server, model=model))
         assert server.count == 1
     assert isinstance(error, ProviderError) and not error.retryable and "authentication failed" in str(error)
+
+
+def test_offline_mode_allows_only_loopback_servers(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv(OFFLINE_ENV, "1")
+    assert not offline_forbids("http://127.0.0.1:8000/v1") and not offline_forbids("http://localhost/v1", "http://[::1]:9/v1")
+    assert offline_forbids(None) and offline_forbids() and offline_forbids("https://api.openai.com/v1")
+    assert offline_forbids("http://127.0.0.1:8000/v1", "http://10.0.0.5:8000/v1")  # one real replica is enough
+    monkeypatch.setenv(OFFLINE_ENV, "0")
+    assert not offline_forbids("https://api.openai.com/v1")
