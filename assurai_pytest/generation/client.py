@@ -45,8 +45,6 @@ from pathlib import Path
 from types import ModuleType
 from typing import Any
 
-from tenacity import AsyncRetrying, retry_if_exception, stop_after_attempt
-
 from assurai_pytest.errors import ProviderError
 from assurai_pytest.models.client import (
     OFFLINE_ENV,
@@ -211,11 +209,8 @@ class GeneratorClient:
             return
         if offline_forbids(url):
             raise ProviderError(f"{where}: {OFFLINE_ENV}=1 forbids calling a real provider")
-        retrying = AsyncRetrying(stop=stop_after_attempt(self.config.chat.retries + 1), wait=self._chat._backoff,
-                                 reraise=True, retry=retry_if_exception(lambda exc: isinstance(exc, ProviderError)
-                                                                        and exc.retryable))
         try:
-            async for attempt in retrying:
+            async for attempt in self._chat.probe_retrying():
                 with attempt:
                     try:
                         async with httpx.AsyncClient(timeout=self.config.chat.timeout) as http:

@@ -168,11 +168,8 @@ class LiteLLMClient:
                                max_tokens=1, purpose=purpose)
         if request.scripted:
             return
-        retrying = AsyncRetrying(stop=stop_after_attempt(self.config.retries + 1), wait=self._backoff, reraise=True,
-                                 retry=retry_if_exception(lambda exc: isinstance(exc, ProviderError) and exc.retryable
-                                                          and not exc.rate_limited))
         try:
-            async for attempt in retrying:
+            async for attempt in self.probe_retrying():
                 with attempt:
                     await self._attempt(request, request.to_litellm_messages())
         except ProviderError as exc:
@@ -181,6 +178,13 @@ class LiteLLMClient:
             where = f" at {redact(api_base)}" if api_base else ""
             message = str(exc) if str(exc).startswith(_who(request)) else f"{_who(request)}{where}: {exc}"
             raise ProviderError(message) from exc
+
+    def probe_retrying(self) -> AsyncRetrying:
+        """The start-up check's retries: a transient fault is tried again ``retries`` times with the
+        client's backoff; a 429 is not (the endpoint is there)."""
+        return AsyncRetrying(stop=stop_after_attempt(self.config.retries + 1), wait=self._backoff, reraise=True,
+                             retry=retry_if_exception(lambda exc: isinstance(exc, ProviderError) and exc.retryable
+                                                      and not exc.rate_limited))
 
     def supports(self, model: str, modality: str, api_base: str | None = None) -> bool:
         """Whether ``model`` takes ``modality`` input, from LiteLLM's model map.
