@@ -20,7 +20,7 @@ from .cases import Selection, build_cases
 from .engine import Evaluator, Target, evaluate_case
 from .errors import UsageError
 from .generation.cases import is_generation
-from .generation.evaluate import evaluate_generation
+from .generation.evaluate import GenerationPlan, evaluate_generation
 from .records import Case, CaseResult, Dataset, Usage
 from .settings import Settings
 from .taxonomy import factor_code
@@ -39,8 +39,6 @@ TRACKS: dict[str, str] = {
 
 def in_track(case: Case, track: str) -> bool:
     """Whether a case belongs to a test module's track."""
-    from .generation.cases import is_generation
-
     if is_generation(case) or track == "generation":
         return is_generation(case) and track == "generation"
     if track == "over_refusal":
@@ -201,16 +199,20 @@ class Run:
             return str(self.dataset.fingerprint)
         return fingerprint(self.generation_prompts, {"dataset": self.dataset.fingerprint})
 
+    @cached_property
+    def generation_modalities(self) -> frozenset[str]:
+        """The modalities of the selected generation cases; empty when the run has none."""
+        return frozenset(case.modality for case in self.cases if is_generation(case))
+
     @property
     def media_judge_prompt_version(self) -> str | None:
         """The media judge's prompt version when the run has generation cases (None otherwise).
 
         Recorded with the judge's own, so that a changed media rubric is a changed judge (MISMATCH).
         """
-        from .generation.cases import is_generation
         from .generation.judge import make_media_judge
 
-        if not any(is_generation(case) for case in self.cases):
+        if not self.generation_modalities:
             return None
         return str(make_media_judge(self.settings.judge, None, self.settings.judge_api_base,
                                     judge_options(self.settings)).prompt_version)
@@ -336,7 +338,6 @@ class Run:
         """The generation plan, generator client and media judge of this process."""
         from .generation import GENERATION_MODALITIES
         from .generation.client import GeneratorClient, GeneratorConfig
-        from .generation.evaluate import GenerationPlan
         from .generation.judge import make_media_judge
         from .models import ClientConfig
 
@@ -368,7 +369,7 @@ class Run:
         from .generation import GENERATION_MODALITIES
 
         settings = self.settings
-        wanted = {case.modality for case in self.cases if is_generation(case)}
+        wanted = self.generation_modalities
         words = {"image": "image generator", "video": "video generator", "audio": "speech generator"}
         found: list[tuple[str, str | None, str]] = []
         for modality in GENERATION_MODALITIES:
@@ -606,10 +607,8 @@ class Run:
         """
         from .generation import GENERATION_MODALITIES
 
-        if results is None:
-            wanted = {case.modality for case in self.cases if is_generation(case)}
-        else:
-            wanted = {r.modality for r in results if r.track == "generation" and r.status != "skipped"}
+        wanted = self.generation_modalities if results is None else frozenset(
+            r.modality for r in results if r.track == "generation" and r.status != "skipped")
         return tuple((modality, found[0]) for modality in GENERATION_MODALITIES
                      if modality in wanted and (found := self.settings.generator(modality)) is not None)
 
